@@ -1,0 +1,90 @@
+# LDN Diary. `make run` and `make test` do the whole set-up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock | cut -c1-16)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Local development defaults: DEBUG on, a development key, SQLite, tasks in-process.
+DEV_ENV := DEBUG=$${DEBUG:-1}
+TEST_ENV := SECRET_KEY=test-only-secret DEBUG=0 SECURE_COOKIES=0
+SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ldn_diary
+SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: help venv run setup migrate test test-services lint format vendor vendor-check \
+        bench demo lock system-deps clean
+
+help:
+	@echo "make run            set up everything and start the site on http://$(HOST):$(PORT)"
+	@echo "make test           set up everything and run the default test suite (SQLite)"
+	@echo "make test-services  run the suite on PostgreSQL, Redis, a Celery worker, Chromium"
+	@echo "make lint           ruff and mypy"
+	@echo "make vendor         re-fetch vendored front-end libraries and verify hashes"
+	@echo "make bench          run the benchmarks under bench/"
+	@echo "make demo           create a demo account with a year of realistic data"
+
+$(STAMP): requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+setup: venv
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEV_ENV) $(BIN)/python manage.py load_symptoms
+	$(DEV_ENV) $(BIN)/python manage.py load_studies
+
+run: setup
+	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+demo: setup
+	$(DEV_ENV) $(BIN)/python manage.py make_demo
+
+test: venv
+	@mkdir -p var/test-results
+	$(TEST_ENV) $(BIN)/python -m pytest -m "not services and not browser" \
+		-n 2 --junitxml=var/test-results/default.xml
+
+# Needs root on a fresh Debian machine: the browser, WeasyPrint's libraries and the
+# PDF-to-text tool come from the distribution.
+system-deps:
+	@if ! command -v chromium >/dev/null || ! command -v pdftotext >/dev/null \
+	    || ! ldconfig -p | grep -q libpango-1.0; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		  chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b \
+		  fonts-dejavu-core >/dev/null; \
+	fi
+
+test-services: venv system-deps
+	@mkdir -p var/test-results
+	$(TEST_ENV) DATABASE_URL=$(SERVICES_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) \
+		$(BIN)/python -m pytest --junitxml=var/test-results/services.xml
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(TEST_ENV) $(BIN)/mypy
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+vendor: venv
+	$(BIN)/python scripts/vendor.py
+
+vendor-check: venv
+	$(BIN)/python scripts/vendor.py --check
+
+bench: venv
+	$(TEST_ENV) $(BIN)/python bench/run.py
+
+lock: venv
+	$(BIN)/pip-compile --quiet --strip-extras --extra dev --no-emit-index-url \
+		--no-emit-find-links -o requirements.lock pyproject.toml
+
+clean:
+	rm -rf $(VENV) var staticfiles

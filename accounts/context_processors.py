@@ -1,0 +1,5 @@
+from django.conf import settings
+
+
+def notice(request):
+    return {"MEDICAL_NOTICE_VERSION": settings.MEDICAL_NOTICE_VERSION}

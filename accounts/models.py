@@ -1,0 +1,121 @@
+import datetime
+import zoneinfo
+from functools import cache
+
+from django.conf import settings
+from django.contrib.auth.base_user import BaseUserManager
+from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+@cache
+def time_zone_choices() -> list[tuple[str, str]]:
+    names = sorted(
+        tz for tz in zoneinfo.available_timezones() if "/" in tz or tz == "UTC"
+    )
+    return [(name, name.replace("_", " ")) for name in names]
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _("%(value)s is not a known time zone."), params={"value": value}
+        )
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username):
+        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A patient (or staff member). The email address is the log-in name."""
+
+    class OpioidAnswer(models.TextChoices):
+        UNANSWERED = "", _("Not answered")
+        NO = "no", _("No")
+        YES = "yes", _("Yes")
+        UNSURE = "unsure", _("I'm not sure")
+
+    email = models.EmailField(_("email address"), unique=True, max_length=254)
+    display_name = models.CharField(
+        _("display name"),
+        max_length=80,
+        blank=True,
+        help_text=_("Shown on reports you share with your doctor. Optional."),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text=_("Your days start and end at midnight in this time zone."),
+    )
+    takes_opioids = models.CharField(
+        _("do you take opioid medicines?"),
+        max_length=8,
+        choices=OpioidAnswer.choices,
+        blank=True,
+        default=OpioidAnswer.UNANSWERED,
+    )
+    medical_notice_version = models.PositiveSmallIntegerField(
+        _("acknowledged notice version"), null=True, blank=True
+    )
+    medical_notice_acknowledged_at = models.DateTimeField(
+        _("notice acknowledged at"), null=True, blank=True
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def local_today(self) -> datetime.date:
+        """Today's date where the user is, not where the server is."""
+        return timezone.now().astimezone(self.zone).date()
+
+    @property
+    def has_current_medical_notice(self) -> bool:
+        return self.medical_notice_version == settings.MEDICAL_NOTICE_VERSION

@@ -1,0 +1,530 @@
+"""Every write to the diary. Forms (and, later, API serializers) validate input and
+then call these functions, so the web and the API enforce the same rules.
+
+Functions take keyword-only arguments and raise ``ValidationError`` with field names
+when a rule is broken; nothing is half-written when they do.
+"""
+
+import datetime
+import uuid as uuid_lib
+from collections.abc import Mapping
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+
+from .builtin_symptoms import BUILTIN_SYMPTOMS
+from .models import (
+    Crash,
+    DoseChange,
+    Entry,
+    Medication,
+    MissedDose,
+    SideEffect,
+    Symptom,
+    SymptomScore,
+    TrackedSymptom,
+    TreatmentCourse,
+)
+
+# --------------------------------------------------------------------------- dates
+
+
+def validate_not_future(*, user: User, date: datetime.date, field: str) -> None:
+    """Diary data describes days that have happened, in the user's own time zone."""
+    if date > user.local_today():
+        raise ValidationError(
+            {field: _("This date is in the future. You can log today or earlier days.")}
+        )
+
+
+# ------------------------------------------------------------------------ symptoms
+
+
+def symptoms_load_builtin() -> int:
+    """Create or update the built-in catalogue by slug. Returns how many exist."""
+    for position, (slug, name, description, _default) in enumerate(BUILTIN_SYMPTOMS):
+        Symptom.objects.update_or_create(
+            slug=slug,
+            owner=None,
+            defaults={
+                "name": name,
+                "description": description,
+                "default_position": position,
+            },
+        )
+    return Symptom.objects.builtin().count()
+
+
+def symptoms_track_defaults(*, user: User) -> None:
+    """Give a new account a short default list; the rest are one tap away."""
+    default_slugs = [slug for slug, _n, _d, default in BUILTIN_SYMPTOMS if default]
+    symptoms = {
+        s.slug: s for s in Symptom.objects.builtin().filter(slug__in=default_slugs)
+    }
+    TrackedSymptom.objects.bulk_create(
+        [
+            TrackedSymptom(user=user, symptom=symptoms[slug], position=index)
+            for index, slug in enumerate(default_slugs)
+            if slug in symptoms
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _next_position(user: User) -> int:
+    top = TrackedSymptom.objects.for_user(user).aggregate(top=Max("position"))["top"]
+    return 0 if top is None else top + 1
+
+
+@transaction.atomic
+def symptom_track(*, user: User, symptom: Symptom) -> TrackedSymptom:
+    """Track a symptom (or bring an archived one back), at the end of the list."""
+    if symptom.owner_id not in (None, user.pk):
+        raise Symptom.DoesNotExist
+    tracked, created = TrackedSymptom.objects.get_or_create(
+        user=user, symptom=symptom, defaults={"position": _next_position(user)}
+    )
+    if not created and tracked.archived_at is not None:
+        tracked.archived_at = None
+        tracked.position = _next_position(user)
+        tracked.save(update_fields=["archived_at", "position"])
+    return tracked
+
+
+def symptom_archive(*, tracked: TrackedSymptom) -> TrackedSymptom:
+    """Stop asking about a symptom. Its scores stay in the diary."""
+    if tracked.archived_at is None:
+        tracked.archived_at = timezone.now()
+        tracked.save(update_fields=["archived_at"])
+    return tracked
+
+
+@transaction.atomic
+def symptom_create_own(*, user: User, name: str, description: str = "") -> Symptom:
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"name": _("Give the symptom a name.")})
+    clash = Symptom.objects.available_to(user).filter(name__iexact=name).first()
+    if clash is not None:
+        raise ValidationError(
+            {
+                "name": _("“%(name)s” is already in your list of symptoms.")
+                % {"name": name}
+            }
+        )
+    symptom = Symptom.objects.create(owner=user, name=name, description=description)
+    symptom_track(user=user, symptom=symptom)
+    return symptom
+
+
+@transaction.atomic
+def symptom_move(*, tracked: TrackedSymptom, offset: int) -> None:
+    """Move a tracked symptom up (offset -1) or down (+1) among the active ones."""
+    siblings = list(
+        TrackedSymptom.objects.for_user(tracked.user)
+        .active()
+        .select_for_update()
+        .order_by("position", "id")
+    )
+    index = next(i for i, t in enumerate(siblings) if t.pk == tracked.pk)
+    target = index + offset
+    if not 0 <= target < len(siblings):
+        return
+    siblings[index], siblings[target] = siblings[target], siblings[index]
+    for position, item in enumerate(siblings):
+        item.position = position
+    TrackedSymptom.objects.bulk_update(siblings, ["position"])
+
+
+# ------------------------------------------------------------------------- entries
+
+ENTRY_FIELDS = (
+    "function_score",
+    "hours_upright",
+    "sleep_hours",
+    "sleep_quality",
+    "physical_exertion",
+    "cognitive_exertion",
+    "notes",
+)
+
+
+@transaction.atomic
+def entry_upsert(
+    *,
+    user: User,
+    date: datetime.date,
+    scores: Mapping[int, int | None],
+    fields: Mapping[str, object],
+    uuid: uuid_lib.UUID | None = None,
+) -> tuple[Entry, bool]:
+    """Create or replace the user's entry for ``date``. Returns (entry, created).
+
+    ``scores`` maps symptom ids to a 0-10 score, or None for "not answered", which
+    removes any earlier score for that symptom. Symptoms not named keep their
+    scores. ``fields`` holds the optional day fields; missing keys keep their
+    value on an edit and are empty on a new entry. A second call for the same date
+    edits the same entry: never a duplicate.
+    """
+    validate_not_future(user=user, date=date, field="date")
+    unknown = set(fields) - set(ENTRY_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown entry fields: {sorted(unknown)}")
+    allowed = set(
+        Symptom.objects.available_to(user)
+        .filter(pk__in=list(scores))
+        .values_list("pk", flat=True)
+    )
+    errors = {}
+    for symptom_id, score in scores.items():
+        if symptom_id not in allowed:
+            errors[f"symptom_{symptom_id}"] = _("Unknown symptom.")
+        elif score is not None and not (
+            isinstance(score, int) and not isinstance(score, bool) and 0 <= score <= 10
+        ):
+            errors[f"symptom_{symptom_id}"] = _("Scores go from 0 to 10.")
+    if errors:
+        raise ValidationError(errors)
+
+    entry = Entry.objects.select_for_update().filter(user=user, date=date).first()
+    created = entry is None
+    if created:
+        entry = Entry(user=user, date=date)
+        if uuid is not None:
+            entry.uuid = uuid
+    for name, value in fields.items():
+        setattr(entry, name, "" if name == "notes" and value is None else value)
+    entry.full_clean(exclude=["user", "uuid"], validate_unique=False)
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError:
+        # Another request created the same day at the same moment: edit that one.
+        entry = Entry.objects.select_for_update().get(user=user, date=date)
+        created = False
+        for name, value in fields.items():
+            setattr(entry, name, "" if name == "notes" and value is None else value)
+        entry.save()
+
+    answered = {sid: s for sid, s in scores.items() if s is not None}
+    cleared = [sid for sid, s in scores.items() if s is None]
+    if cleared:
+        SymptomScore.objects.filter(entry=entry, symptom_id__in=cleared).delete()
+    if answered:
+        existing = {
+            s.symptom_id: s
+            for s in SymptomScore.objects.filter(entry=entry, symptom_id__in=answered)
+        }
+        to_update = []
+        for symptom_id, score in answered.items():
+            current = existing.get(symptom_id)
+            if current is not None and current.score != score:
+                current.score = score
+                to_update.append(current)
+        SymptomScore.objects.bulk_update(to_update, ["score"])
+        SymptomScore.objects.bulk_create(
+            [
+                SymptomScore(entry=entry, symptom_id=symptom_id, score=score)
+                for symptom_id, score in answered.items()
+                if symptom_id not in existing
+            ]
+        )
+    return entry, created
+
+
+def entry_delete(*, entry: Entry) -> None:
+    entry.delete()
+
+
+# ------------------------------------------------------------------------- crashes
+
+CRASH_FIELDS = ("start_date", "end_date", "severity", "trigger", "notes")
+
+
+def _crash_validate(*, user: User, crash: Crash) -> None:
+    validate_not_future(user=user, date=crash.start_date, field="start_date")
+    if crash.end_date is not None:
+        validate_not_future(user=user, date=crash.end_date, field="end_date")
+    crash.full_clean(exclude=["user", "uuid"])
+
+
+@transaction.atomic
+def crash_create(
+    *, user: User, uuid: uuid_lib.UUID | None = None, **data: object
+) -> Crash:
+    crash = Crash(user=user, **data)
+    if uuid is not None:
+        crash.uuid = uuid
+    _crash_validate(user=user, crash=crash)
+    crash.save()
+    return crash
+
+
+@transaction.atomic
+def crash_update(*, crash: Crash, **data: object) -> Crash:
+    for name, value in data.items():
+        if name not in CRASH_FIELDS:
+            raise ValueError(f"Unknown crash field: {name}")
+        setattr(crash, name, value)
+    _crash_validate(user=crash.user, crash=crash)
+    crash.save()
+    return crash
+
+
+def crash_delete(*, crash: Crash) -> None:
+    crash.delete()
+
+
+# ---------------------------------------------------------------------- treatments
+
+
+@transaction.atomic
+def course_create(
+    *,
+    user: User,
+    start_date: datetime.date,
+    formulation: str,
+    strength: str = "",
+    pharmacy: str = "",
+    notes: str = "",
+    first_dose_mg: Decimal | None = None,
+    time_of_day: str = "",
+    uuid: uuid_lib.UUID | None = None,
+) -> TreatmentCourse:
+    """Start an LDN course; with a first dose, that becomes the first dose step."""
+    validate_not_future(user=user, date=start_date, field="start_date")
+    course = TreatmentCourse(
+        user=user,
+        start_date=start_date,
+        formulation=formulation,
+        strength=strength,
+        pharmacy=pharmacy,
+        notes=notes,
+    )
+    if uuid is not None:
+        course.uuid = uuid
+    course.full_clean(exclude=["user", "uuid"])
+    course.save()
+    if first_dose_mg is not None:
+        dose_change_add(
+            course=course,
+            date=start_date,
+            dose_mg=first_dose_mg,
+            time_of_day=time_of_day,
+            reason=DoseChange.Reason.START,
+        )
+    return course
+
+
+COURSE_FIELDS = ("start_date", "formulation", "strength", "pharmacy", "notes")
+
+
+@transaction.atomic
+def course_update(*, course: TreatmentCourse, **data: object) -> TreatmentCourse:
+    for name, value in data.items():
+        if name not in COURSE_FIELDS:
+            raise ValueError(f"Unknown course field: {name}")
+        setattr(course, name, value)
+    validate_not_future(user=course.user, date=course.start_date, field="start_date")
+    first = course.dose_changes.order_by("date").first()
+    if first is not None and first.date < course.start_date:
+        raise ValidationError(
+            {
+                "start_date": _(
+                    "The dose history starts on %(date)s, before this start date."
+                )
+                % {"date": first.date.isoformat()}
+            }
+        )
+    course.full_clean(exclude=["user", "uuid"])
+    course.save()
+    return course
+
+
+def course_delete(*, course: TreatmentCourse) -> None:
+    course.delete()
+
+
+def _validate_course_date(*, course: TreatmentCourse, date: datetime.date) -> None:
+    validate_not_future(user=course.user, date=date, field="date")
+    if date < course.start_date:
+        raise ValidationError(
+            {
+                "date": _("This is before the course started (%(start)s).")
+                % {"start": course.start_date.isoformat()}
+            }
+        )
+
+
+def _save_unique(obj, message: str) -> None:
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        raise ValidationError({"date": message}) from None
+
+
+@transaction.atomic
+def dose_change_add(
+    *,
+    course: TreatmentCourse,
+    date: datetime.date,
+    dose_mg: Decimal | None,
+    reason: str,
+    time_of_day: str = "",
+    note: str = "",
+    uuid: uuid_lib.UUID | None = None,
+) -> DoseChange:
+    _validate_course_date(course=course, date=date)
+    change = DoseChange(
+        course=course,
+        date=date,
+        dose_mg=dose_mg,
+        reason=reason,
+        time_of_day=time_of_day,
+        note=note,
+    )
+    if uuid is not None:
+        change.uuid = uuid
+    _validate_dose(change)
+    change.full_clean(exclude=["course", "uuid"], validate_unique=False)
+    _save_unique(
+        change, _("There is already a dose change on this date; edit that one instead.")
+    )
+    return change
+
+
+def _validate_dose(change: DoseChange) -> None:
+    if change.reason in DoseChange.NO_DOSE_REASONS:
+        if change.dose_mg is not None:
+            raise ValidationError(
+                {"dose_mg": _("A pause or stop has no dose: leave the dose empty.")}
+            )
+    elif change.dose_mg is None:
+        raise ValidationError({"dose_mg": _("Enter the dose in mg.")})
+    elif not Decimal("0") < change.dose_mg <= Decimal("50"):
+        raise ValidationError(
+            {"dose_mg": _("The dose must be more than 0 and at most 50 mg.")}
+        )
+
+
+DOSE_CHANGE_FIELDS = ("date", "dose_mg", "reason", "time_of_day", "note")
+
+
+@transaction.atomic
+def dose_change_update(*, change: DoseChange, **data: object) -> DoseChange:
+    for name, value in data.items():
+        if name not in DOSE_CHANGE_FIELDS:
+            raise ValueError(f"Unknown dose change field: {name}")
+        setattr(change, name, value)
+    _validate_course_date(course=change.course, date=change.date)
+    _validate_dose(change)
+    change.full_clean(exclude=["course", "uuid"], validate_unique=False)
+    _save_unique(
+        change, _("There is already a dose change on this date; edit that one instead.")
+    )
+    return change
+
+
+def dose_change_delete(*, change: DoseChange) -> None:
+    change.delete()
+
+
+@transaction.atomic
+def missed_dose_add(
+    *,
+    course: TreatmentCourse,
+    date: datetime.date,
+    note: str = "",
+    uuid: uuid_lib.UUID | None = None,
+) -> MissedDose:
+    _validate_course_date(course=course, date=date)
+    missed = MissedDose(course=course, date=date, note=note)
+    if uuid is not None:
+        missed.uuid = uuid
+    missed.full_clean(exclude=["course", "uuid"], validate_unique=False)
+    _save_unique(missed, _("A missed dose is already recorded on this date."))
+    return missed
+
+
+def missed_dose_delete(*, missed: MissedDose) -> None:
+    missed.delete()
+
+
+@transaction.atomic
+def side_effect_add(
+    *,
+    course: TreatmentCourse,
+    date: datetime.date,
+    kind: str,
+    severity: int,
+    other_description: str = "",
+    note: str = "",
+    uuid: uuid_lib.UUID | None = None,
+) -> SideEffect:
+    _validate_course_date(course=course, date=date)
+    if kind == SideEffect.Kind.OTHER and not other_description.strip():
+        raise ValidationError(
+            {"other_description": _("Describe the side effect in a few words.")}
+        )
+    effect = SideEffect(
+        course=course,
+        date=date,
+        kind=kind,
+        severity=severity,
+        other_description=other_description.strip() if kind == "other" else "",
+        note=note,
+    )
+    if uuid is not None:
+        effect.uuid = uuid
+    effect.full_clean(exclude=["course", "uuid"], validate_unique=False)
+    _save_unique(effect, _("This side effect is already recorded on this date."))
+    return effect
+
+
+def side_effect_delete(*, effect: SideEffect) -> None:
+    effect.delete()
+
+
+MEDICATION_FIELDS = ("name", "kind", "dose", "start_date", "stop_date", "notes")
+
+
+def _medication_validate(medication: Medication) -> None:
+    for field in ("start_date", "stop_date"):
+        value = getattr(medication, field)
+        if value is not None:
+            validate_not_future(user=medication.user, date=value, field=field)
+    medication.full_clean(exclude=["user", "uuid"])
+
+
+@transaction.atomic
+def medication_create(
+    *, user: User, uuid: uuid_lib.UUID | None = None, **data: object
+) -> Medication:
+    medication = Medication(user=user, **data)
+    if uuid is not None:
+        medication.uuid = uuid
+    _medication_validate(medication)
+    medication.save()
+    return medication
+
+
+@transaction.atomic
+def medication_update(*, medication: Medication, **data: object) -> Medication:
+    for name, value in data.items():
+        if name not in MEDICATION_FIELDS:
+            raise ValueError(f"Unknown medication field: {name}")
+        setattr(medication, name, value)
+    _medication_validate(medication)
+    medication.save()
+    return medication
+
+
+def medication_delete(*, medication: Medication) -> None:
+    medication.delete()

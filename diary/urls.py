@@ -1,0 +1,123 @@
+from django.urls import path, register_converter
+
+from .views import checkin, crashes, home, symptoms, treatments
+
+
+class IsoDateConverter:
+    regex = r"\d{4}-\d{2}-\d{2}"
+
+    def to_python(self, value):
+        import datetime
+
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(value) from None
+
+    def to_url(self, value):
+        return value.isoformat()
+
+
+register_converter(IsoDateConverter, "isodate")
+
+app_name = "diary"
+urlpatterns = [
+    path("", home.home, name="home"),
+    # Daily check-in
+    path("checkin/", checkin.checkin, name="checkin"),
+    path("checkin/<isodate:day>/", checkin.checkin, name="checkin-date"),
+    path("checkin/<isodate:day>/delete/", checkin.entry_delete, name="entry-delete"),
+    path("entries/", checkin.entry_list, name="entry-list"),
+    # Symptoms
+    path("symptoms/", symptoms.symptom_list, name="symptom-list"),
+    path("symptoms/add/", symptoms.symptom_add, name="symptom-add"),
+    path(
+        "symptoms/<uuid:symptom_uuid>/track/",
+        symptoms.symptom_track,
+        name="symptom-track",
+    ),
+    path(
+        "symptoms/<uuid:symptom_uuid>/archive/",
+        symptoms.symptom_archive,
+        name="symptom-archive",
+    ),
+    path(
+        "symptoms/<uuid:symptom_uuid>/move/", symptoms.symptom_move, name="symptom-move"
+    ),
+    # Crashes
+    path("crashes/", crashes.crash_list, name="crash-list"),
+    path("crashes/new/", crashes.crash_create, name="crash-create"),
+    path("crashes/<uuid:crash_uuid>/", crashes.crash_edit, name="crash-edit"),
+    path(
+        "crashes/<uuid:crash_uuid>/delete/", crashes.crash_delete, name="crash-delete"
+    ),
+    # Treatments
+    path("treatments/", treatments.treatment_list, name="treatment-list"),
+    path("treatments/opioids/", treatments.opioid_answer, name="opioid-answer"),
+    path("treatments/ldn/new/", treatments.course_create, name="course-create"),
+    path(
+        "treatments/ldn/<uuid:course_uuid>/",
+        treatments.course_detail,
+        name="course-detail",
+    ),
+    path(
+        "treatments/ldn/<uuid:course_uuid>/edit/",
+        treatments.course_edit,
+        name="course-edit",
+    ),
+    path(
+        "treatments/ldn/<uuid:course_uuid>/delete/",
+        treatments.course_delete,
+        name="course-delete",
+    ),
+    path(
+        "treatments/ldn/<uuid:course_uuid>/doses/add/",
+        treatments.dose_change_add,
+        name="dose-change-add",
+    ),
+    path(
+        "treatments/doses/<uuid:change_uuid>/",
+        treatments.dose_change_edit,
+        name="dose-change-edit",
+    ),
+    path(
+        "treatments/doses/<uuid:change_uuid>/delete/",
+        treatments.dose_change_delete,
+        name="dose-change-delete",
+    ),
+    path(
+        "treatments/ldn/<uuid:course_uuid>/missed/add/",
+        treatments.missed_dose_add,
+        name="missed-dose-add",
+    ),
+    path(
+        "treatments/missed/<uuid:missed_uuid>/delete/",
+        treatments.missed_dose_delete,
+        name="missed-dose-delete",
+    ),
+    path(
+        "treatments/ldn/<uuid:course_uuid>/side-effects/add/",
+        treatments.side_effect_add,
+        name="side-effect-add",
+    ),
+    path(
+        "treatments/side-effects/<uuid:effect_uuid>/delete/",
+        treatments.side_effect_delete,
+        name="side-effect-delete",
+    ),
+    path(
+        "treatments/medications/new/",
+        treatments.medication_create,
+        name="medication-create",
+    ),
+    path(
+        "treatments/medications/<uuid:medication_uuid>/",
+        treatments.medication_edit,
+        name="medication-edit",
+    ),
+    path(
+        "treatments/medications/<uuid:medication_uuid>/delete/",
+        treatments.medication_delete,
+        name="medication-delete",
+    ),
+]
