@@ -2,6 +2,7 @@ from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 
 class UserTimezoneMiddleware:
@@ -39,7 +40,8 @@ class MedicalNoticeMiddleware:
             and not user.has_current_medical_notice
             and not self._is_exempt(request.path_info)
         ):
-            return redirect(f"{reverse('accounts:notice')}?next={request.path}")
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('accounts:notice')}?{query}")
         return self.get_response(request)
 
     def _is_exempt(self, path: str) -> bool:

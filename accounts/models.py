@@ -1,4 +1,7 @@
 import datetime
+import hashlib
+import secrets
+import uuid
 import zoneinfo
 from functools import cache
 
@@ -87,7 +90,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     medical_notice_acknowledged_at = models.DateTimeField(
         _("notice acknowledged at"), null=True, blank=True
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(_("active"), default=True)  # type: ignore[assignment]
     is_staff = models.BooleanField(_("staff status"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
@@ -119,3 +122,52 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def has_current_medical_notice(self) -> bool:
         return self.medical_notice_version == settings.MEDICAL_NOTICE_VERSION
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class DeviceQuerySet(models.QuerySet):
+    def for_user(self, user):
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(user=user)
+
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class Device(models.Model):
+    """A signed-in mobile app. It holds the hash of its one current refresh token:
+    refreshing replaces it (the old token stops working), and revoking the device
+    ends its access tokens too."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="devices"
+    )
+    name = models.CharField(_("device name"), max_length=80, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+    refresh_token_hash = models.CharField(max_length=64, unique=True)
+    previous_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    refresh_expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DeviceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-last_used_at"]
+
+    def __str__(self) -> str:
+        return self.name or str(self.uuid)
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.refresh_expires_at > timezone.now()
+
+    @staticmethod
+    def new_refresh_token() -> str:
+        return secrets.token_urlsafe(32)

@@ -46,7 +46,7 @@ class TrackedSymptomQuerySet(OwnedQuerySet):
 
 class EntryQuerySet(OwnedQuerySet):
     def with_scores(self):
-        return self.prefetch_related("scores__symptom")
+        return self.prefetch_related("scores")
 
     def between(self, start, end):
         return self.filter(date__gte=start, date__lte=end)

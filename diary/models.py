@@ -93,6 +93,11 @@ class TrackedSymptom(models.Model):
     symptom = models.ForeignKey(Symptom, on_delete=models.CASCADE, related_name="+")
     position = models.PositiveSmallIntegerField(default=0)
     archived_at = models.DateTimeField(null=True, blank=True)
+    shown_on_trends = models.BooleanField(
+        _("shown on the trends chart"),
+        default=True,
+        help_text=_("The symptom toggles on the trends page, remembered per user."),
+    )
 
     objects = TrackedSymptomQuerySet.as_manager()
 
@@ -446,7 +451,7 @@ class DoseChange(TimeStamped):
                     Q(reason__in=["pause", "stop"], dose_mg__isnull=True)
                     | (
                         ~Q(reason__in=["pause", "stop"])
-                        & Q(dose_mg__gt=0, dose_mg__lte=50)
+                        & Q(dose_mg__isnull=False, dose_mg__gt=0, dose_mg__lte=50)
                     )
                 ),
                 name="dose_change_dose_matches_reason",

@@ -44,7 +44,13 @@ def checkin(request, day: datetime.date | None = None):
         messages.warning(request, _("You can't log a day that hasn't happened yet."))
         return redirect("diary:checkin")
 
-    entry = Entry.objects.for_user(user).with_scores().filter(date=day).first()
+    # Scores with their symptoms: an archived symptom scored that day is shown too.
+    entry = (
+        Entry.objects.for_user(user)
+        .prefetch_related("scores__symptom")
+        .filter(date=day)
+        .first()
+    )
     symptoms = _checkin_symptoms(user, entry)
     prefill_from = None
 

@@ -62,21 +62,19 @@ def test_2330_in_los_angeles_is_still_the_previous_day(client):
 
 
 @time_machine.travel(
-    datetime.datetime(2026, 3, 10, 10, 30, tzinfo=datetime.UTC), tick=False
+    datetime.datetime(2026, 3, 10, 5, 0, tzinfo=datetime.UTC), tick=False
 )
 def test_future_means_future_in_the_users_zone(client):
-    # In Los Angeles it is still 9 March: 10 March is the future there.
+    # 05:00 UTC on 10 March: 22:00 on 9 March in Los Angeles (PDT, UTC-7), and
+    # 18:00 on 10 March in Auckland (NZDT, UTC+13).
     user = UserFactory(time_zone="America/Los_Angeles")
     client.force_login(user)
     response = client.post(reverse("diary:checkin"), {"date": "2026-03-10"})
     assert response.status_code == 200
     assert "in the future" in response.content.decode()
-    # ...while in Auckland 11 March has begun... no: it is 23:30 on 10 March.
+    assert client.post(reverse("diary:checkin"), {"date": "2026-03-09"}).status_code == 302
+
     auckland = UserFactory(time_zone="Pacific/Auckland")
     client.force_login(auckland)
-    assert (
-        client.post(reverse("diary:checkin"), {"date": "2026-03-10"}).status_code == 302
-    )
-    assert (
-        client.post(reverse("diary:checkin"), {"date": "2026-03-11"}).status_code == 200
-    )
+    assert client.post(reverse("diary:checkin"), {"date": "2026-03-10"}).status_code == 302
+    assert client.post(reverse("diary:checkin"), {"date": "2026-03-11"}).status_code == 200
