@@ -5,6 +5,7 @@ Celery runs tasks in-process. ``DEBUG`` is off unless asked for, and then a miss
 ``SECRET_KEY`` stops start-up. See ``.env.example`` for every variable.
 """
 
+import datetime
 import os
 import zoneinfo
 from pathlib import Path
@@ -72,6 +73,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "diary",
     "evidence",
@@ -79,6 +83,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.ApiBodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -245,6 +250,71 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_HTTPS_PROXY") else None
 )
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+
+# REST API (/api/v1/): session auth for the browser (with CSRF), short-lived access
+# tokens with rotating refresh tokens for mobile apps. Owner scoping, pagination,
+# throttles and one error shape everywhere.
+API_VERSION = "1.0.0"
+MIN_MOBILE_APP_VERSION = os.environ.get("MIN_MOBILE_APP_VERSION", "1.0.0")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api.authentication.DeviceTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "config.api.pagination.DefaultCursorPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "config.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_THROTTLE_ANON", "120/min"),
+        "user": os.environ.get("API_THROTTLE_USER", "600/min"),
+        "login_ip": os.environ.get("API_THROTTLE_LOGIN_IP", "20/hour"),
+        "login_account": os.environ.get("API_THROTTLE_LOGIN_ACCOUNT", "10/hour"),
+        "signup": os.environ.get("API_THROTTLE_SIGNUP", "20/hour"),
+        "refresh": os.environ.get("API_THROTTLE_REFRESH", "120/hour"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": datetime.timedelta(
+        minutes=env_int("API_ACCESS_TOKEN_MINUTES", 10)
+    ),
+    "SIGNING_KEY": SECRET_KEY,
+    "ALGORITHM": "HS256",
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "user_id",
+    "TOKEN_TYPE_CLAIM": "token_type",
+    "JTI_CLAIM": "jti",
+    "UPDATE_LAST_LOGIN": False,
+}
+if SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"] > datetime.timedelta(minutes=15):
+    raise ImproperlyConfigured("API_ACCESS_TOKEN_MINUTES must be 15 or less.")
+API_REFRESH_TOKEN_DAYS = env_int("API_REFRESH_TOKEN_DAYS", 30)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "LDN Diary API",
+    "DESCRIPTION": (
+        "The API behind the LDN Diary mobile apps. Every resource belongs to the "
+        "signed-in user; anything else answers 404. Responses that carry numbers "
+        "about a patient's health include a `disclaimer`: this is not medical advice."
+    ),
+    "VERSION": API_VERSION,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {},
+}
 
 # The version of the not-medical-advice notice. Raising it asks every user again.
 MEDICAL_NOTICE_VERSION = env_int("MEDICAL_NOTICE_VERSION", 1)

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("config.api.urls")),
     path("accounts/", include("accounts.urls")),
     path("evidence/", include("evidence.urls")),
     path("", include("diary.urls")),

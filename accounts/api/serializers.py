@@ -1,0 +1,81 @@
+from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from ..models import Device, User, time_zone_choices
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+    device_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField(
+        help_text=_("Send as 'Authorization: Bearer <access>'.")
+    )
+    access_expires_in = serializers.IntegerField(help_text=_("Seconds."))
+    refresh = serializers.CharField(
+        help_text=_("Use once: each refresh returns a new one.")
+    )
+    device = serializers.UUIDField()
+
+
+class RefreshRequestSerializer(serializers.Serializer):
+    refresh = serializers.CharField(max_length=200)
+
+
+class DeviceSerializer(serializers.ModelSerializer):
+    current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Device
+        fields = ["uuid", "name", "user_agent", "created_at", "last_used_at", "current"]
+        read_only_fields = fields
+
+    def get_current(self, device) -> bool:
+        current = getattr(self.context["request"].user, "api_device", None)
+        return current is not None and current.pk == device.pk
+
+
+class SignupSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(
+        max_length=256, trim_whitespace=False, write_only=True
+    )
+    time_zone = serializers.ChoiceField(choices=time_zone_choices())
+    display_name = serializers.CharField(
+        max_length=80, required=False, allow_blank=True
+    )
+    notice_acknowledged = serializers.BooleanField(
+        help_text=_("Must be true: the user has read the not-medical-advice notice.")
+    )
+    device_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
+
+    def validate_email(self, value: str) -> str:
+        value = value.strip().lower()
+        if User.objects.filter(email__iexact=value).exists():
+            raise serializers.ValidationError(
+                _("An account with this email already exists.")
+            )
+        return value
+
+    def validate_notice_acknowledged(self, value: bool) -> bool:
+        if value is not True:
+            raise serializers.ValidationError(
+                _("Please confirm that you understand this app is not medical advice.")
+            )
+        return value
+
+    def validate(self, attrs):
+        candidate = User(
+            email=attrs["email"], display_name=attrs.get("display_name", "")
+        )
+        try:
+            password_validation.validate_password(attrs["password"], candidate)
+        except Exception as error:  # django ValidationError
+            raise serializers.ValidationError(
+                {"password": list(error.messages)}
+            ) from None
+        return attrs

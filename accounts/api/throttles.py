@@ -1,0 +1,42 @@
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+
+class SettingsRateThrottle(SimpleRateThrottle):
+    """Reads its rate from the current settings at each request, so a changed
+    REST_FRAMEWORK setting (environment, tests) takes effect without a restart."""
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+
+class LoginIPThrottle(SettingsRateThrottle):
+    """Sign-in attempts from one address."""
+
+    scope = "login_ip"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {
+            "scope": self.scope,
+            "ident": self.get_ident(request),
+        }
+
+
+class LoginAccountThrottle(SettingsRateThrottle):
+    """Sign-in attempts against one account, from anywhere."""
+
+    scope = "login_account"
+
+    def get_cache_key(self, request, view):
+        email = request.data.get("email") if hasattr(request.data, "get") else None
+        if not isinstance(email, str) or not email.strip():
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": email.strip().lower()}
+
+
+class SignupThrottle(LoginIPThrottle):
+    scope = "signup"
+
+
+class RefreshThrottle(LoginIPThrottle):
+    scope = "refresh"

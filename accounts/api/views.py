@@ -1,0 +1,181 @@
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, status
+from rest_framework.decorators import (
+    api_view,
+    authentication_classes,
+    permission_classes,
+    throttle_classes,
+)
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+
+from .. import services
+from ..models import Device
+from .serializers import (
+    DeviceSerializer,
+    RefreshRequestSerializer,
+    SignupSerializer,
+    TokenPairSerializer,
+    TokenRequestSerializer,
+)
+from .throttles import (
+    LoginAccountThrottle,
+    LoginIPThrottle,
+    RefreshThrottle,
+    SignupThrottle,
+)
+
+
+class TokenRejected(exceptions.APIException):
+    """401 from the token endpoints, which take no authentication themselves (DRF
+    would otherwise turn an AuthenticationFailed there into a 403)."""
+
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_code = "invalid_credentials"
+    default_detail = _("Email or password is not right.")
+
+
+def _token_pair(device: Device, refresh: str) -> dict:
+    lifetime = settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"]
+    return {
+        "access": services.access_token_for(device=device),
+        "access_expires_in": int(lifetime.total_seconds()),
+        "refresh": refresh,
+        "device": device.uuid,
+    }
+
+
+def _user_agent(request) -> str:
+    return request.META.get("HTTP_USER_AGENT", "")[:200]
+
+
+@extend_schema(
+    summary="Sign in a mobile app",
+    request=TokenRequestSerializer,
+    responses={200: TokenPairSerializer},
+    tags=["auth"],
+)
+@api_view(["POST"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+@throttle_classes([LoginIPThrottle, LoginAccountThrottle])
+def token_obtain(request):
+    serializer = TokenRequestSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    user = authenticate(
+        request._request,
+        username=serializer.validated_data["email"],
+        password=serializer.validated_data["password"],
+    )
+    if user is None:
+        raise TokenRejected
+    device, refresh = services.device_sign_in(
+        user=user,
+        name=serializer.validated_data.get("device_name", ""),
+        user_agent=_user_agent(request),
+    )
+    return Response(TokenPairSerializer(_token_pair(device, refresh)).data)
+
+
+@extend_schema(
+    summary="Swap a refresh token for a new pair (the old refresh token stops working)",
+    request=RefreshRequestSerializer,
+    responses={200: TokenPairSerializer},
+    tags=["auth"],
+)
+@api_view(["POST"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+@throttle_classes([RefreshThrottle])
+def token_refresh(request):
+    serializer = RefreshRequestSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    try:
+        device, refresh = services.device_refresh(
+            refresh_token=serializer.validated_data["refresh"]
+        )
+    except services.RefreshTokenInvalid:
+        raise TokenRejected(
+            _("This refresh token is no longer valid. Sign in again."),
+            code="refresh_invalid",
+        ) from None
+    return Response(TokenPairSerializer(_token_pair(device, refresh)).data)
+
+
+@extend_schema(
+    summary="Sign this device out (its refresh and access tokens stop working)",
+    request=RefreshRequestSerializer,
+    responses={204: None},
+    tags=["auth"],
+)
+@api_view(["POST"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+@throttle_classes([RefreshThrottle])
+def logout(request):
+    serializer = RefreshRequestSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    from ..models import hash_token
+
+    device = Device.objects.filter(
+        refresh_token_hash=hash_token(serializer.validated_data["refresh"])
+    ).first()
+    if device is not None:
+        services.device_revoke(device=device)
+    # The same answer whether or not the token was known: nothing to learn here.
+    return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(
+    summary="Create an account from the app and sign this device in",
+    request=SignupSerializer,
+    responses={201: TokenPairSerializer},
+    tags=["auth"],
+)
+@api_view(["POST"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+@throttle_classes([SignupThrottle])
+def signup(request):
+    serializer = SignupSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    user = services.user_sign_up(
+        email=data["email"],
+        password=data["password"],
+        time_zone=data["time_zone"],
+        display_name=data.get("display_name", ""),
+        notice_acknowledged=data["notice_acknowledged"],
+    )
+    device, refresh = services.device_sign_in(
+        user=user, name=data.get("device_name", ""), user_agent=_user_agent(request)
+    )
+    return Response(
+        TokenPairSerializer(_token_pair(device, refresh)).data,
+        status=status.HTTP_201_CREATED,
+    )
+
+
+@extend_schema(
+    summary="Signed-in devices", responses=DeviceSerializer(many=True), tags=["auth"]
+)
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def device_list(request):
+    devices = Device.objects.for_user(request.user).active()
+    return Response(
+        DeviceSerializer(devices, many=True, context={"request": request}).data
+    )
+
+
+@extend_schema(summary="Sign a device out", responses={204: None}, tags=["auth"])
+@api_view(["DELETE"])
+@permission_classes([IsAuthenticated])
+def device_revoke(request, device_uuid):
+    device = get_object_or_404(Device.objects.for_user(request.user), uuid=device_uuid)
+    services.device_revoke(device=device)
+    return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,14 @@
+"""Everything under /api/v1/. Each app's API lives in its own ``api`` package."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from .views import meta
+
+app_name = "api"
+urlpatterns = [
+    path("meta/", meta, name="meta"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("", include("accounts.api.urls")),
+]

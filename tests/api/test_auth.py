@@ -1,0 +1,251 @@
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from accounts.models import Device, User
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = reverse("api:token")
+REFRESH = reverse("api:token-refresh")
+LOGOUT = reverse("api:logout")
+DEVICES = reverse("api:device-list")
+ME_PROBE = reverse("api:device-list")  # any endpoint that needs a signed-in user
+
+
+def sign_in(client, email="alice@example.org", password=PASSWORD, **extra):
+    return client.post(
+        TOKEN, {"email": email, "password": password, **extra}, format="json"
+    )
+
+
+def authed(access):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    return client
+
+
+def test_meta_needs_no_auth_and_names_versions(anon_api):
+    response = anon_api.get(reverse("api:meta"))
+    assert response.status_code == 200
+    assert set(response.json()) >= {"api_version", "min_app_version", "disclaimer"}
+
+
+def test_sign_in_returns_a_short_lived_access_token_and_a_refresh_token(
+    alice, anon_api
+):
+    response = sign_in(anon_api, device_name="Pixel")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["access_expires_in"] <= 15 * 60
+    assert body["refresh"] and body["access"]
+    device = Device.objects.get(user=alice)
+    assert device.name == "Pixel"
+    assert device.refresh_token_hash != body["refresh"]  # only the hash is stored
+    assert authed(body["access"]).get(ME_PROBE).status_code == 200
+
+
+def test_sign_in_is_case_insensitive_on_email(alice, anon_api):
+    assert sign_in(anon_api, email="ALICE@example.org").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"email": "alice@example.org", "password": "wrong"},
+        {"email": "nobody@example.org", "password": PASSWORD},
+    ],
+)
+def test_bad_credentials_get_401_with_the_error_shape(alice, anon_api, payload):
+    response = anon_api.post(TOKEN, payload, format="json")
+    assert response.status_code == 401
+    body = response.json()
+    assert body["code"] == "invalid_credentials"
+    assert set(body) == {"code", "message", "errors"}
+    assert not Device.objects.exists()
+
+
+def test_missing_fields_get_400_naming_them(anon_api):
+    response = anon_api.post(TOKEN, {"email": "not-an-email"}, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"email", "password"}
+
+
+def test_expired_access_token_is_rejected(alice, anon_api):
+    access = sign_in(anon_api).json()["access"]
+    later = datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(minutes=16)
+    with time_machine.travel(later):
+        response = authed(access).get(ME_PROBE)
+    assert response.status_code == 401
+
+
+def test_refresh_rotates_and_the_old_refresh_token_stops_working(alice, anon_api):
+    first = sign_in(anon_api).json()
+    second = anon_api.post(REFRESH, {"refresh": first["refresh"]}, format="json")
+    assert second.status_code == 200
+    new = second.json()
+    assert new["refresh"] != first["refresh"]
+    assert authed(new["access"]).get(ME_PROBE).status_code == 200
+    again = anon_api.post(REFRESH, {"refresh": first["refresh"]}, format="json")
+    assert again.status_code == 401
+
+
+def test_reusing_a_rotated_refresh_token_signs_the_device_out(alice, anon_api):
+    first = sign_in(anon_api).json()
+    new = anon_api.post(REFRESH, {"refresh": first["refresh"]}, format="json").json()
+    # A copy of the old token turns up: treat the device as compromised.
+    anon_api.post(REFRESH, {"refresh": first["refresh"]}, format="json")
+    assert (
+        anon_api.post(REFRESH, {"refresh": new["refresh"]}, format="json").status_code
+        == 401
+    )
+    assert authed(new["access"]).get(ME_PROBE).status_code == 401
+
+
+def test_logout_revokes_refresh_and_access(alice, anon_api):
+    tokens = sign_in(anon_api).json()
+    assert (
+        anon_api.post(LOGOUT, {"refresh": tokens["refresh"]}, format="json").status_code
+        == 204
+    )
+    assert (
+        anon_api.post(
+            REFRESH, {"refresh": tokens["refresh"]}, format="json"
+        ).status_code
+        == 401
+    )
+    assert authed(tokens["access"]).get(ME_PROBE).status_code == 401
+
+
+def test_logout_with_an_unknown_token_reveals_nothing(anon_api):
+    assert anon_api.post(LOGOUT, {"refresh": "nope"}, format="json").status_code == 204
+
+
+def test_user_lists_devices_and_revokes_one(alice, anon_api):
+    phone = sign_in(anon_api, device_name="phone").json()
+    tablet = sign_in(anon_api, device_name="tablet").json()
+    listing = authed(phone["access"]).get(DEVICES).json()
+    assert {d["name"] for d in listing} == {"phone", "tablet"}
+    assert [d["current"] for d in listing if d["name"] == "phone"] == [True]
+    response = authed(phone["access"]).delete(
+        reverse("api:device-revoke", args=[tablet["device"]])
+    )
+    assert response.status_code == 204
+    assert authed(tablet["access"]).get(DEVICES).status_code == 401
+    assert (
+        anon_api.post(
+            REFRESH, {"refresh": tablet["refresh"]}, format="json"
+        ).status_code
+        == 401
+    )
+    assert authed(phone["access"]).get(DEVICES).status_code == 200
+
+
+def test_another_users_device_is_404(alice, bob, anon_api):
+    alices = sign_in(anon_api).json()
+    bobs = sign_in(anon_api, email="bob@example.org").json()
+    response = authed(bobs["access"]).delete(
+        reverse("api:device-revoke", args=[alices["device"]])
+    )
+    assert response.status_code == 404
+    assert authed(alices["access"]).get(DEVICES).status_code == 200
+
+
+def test_anonymous_gets_401(anon_api):
+    assert anon_api.get(DEVICES).status_code == 401
+
+
+def test_garbage_bearer_token_gets_401(anon_api):
+    assert authed("not.a.token").get(DEVICES).status_code == 401
+
+
+def test_login_is_throttled_per_account_with_retry_after(alice, settings):
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **rates,
+            "login_account": "3/hour",
+            "login_ip": "100/hour",
+        },
+    }
+    statuses = []
+    for index in range(5):
+        client = APIClient(REMOTE_ADDR=f"10.0.0.{index}")
+        statuses.append(sign_in(client, password="wrong").status_code)
+    assert statuses[:3] == [401, 401, 401]
+    assert statuses[3:] == [429, 429]
+    response = sign_in(APIClient(REMOTE_ADDR="10.0.0.9"))
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert response.json()["code"] == "throttled"
+
+
+def test_login_is_throttled_per_ip(alice, bob, settings):
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **rates,
+            "login_ip": "2/hour",
+            "login_account": "100/hour",
+        },
+    }
+    client = APIClient(REMOTE_ADDR="10.1.1.1")
+    assert sign_in(client, password="wrong").status_code == 401
+    assert sign_in(client, email="bob@example.org", password="wrong").status_code == 401
+    assert sign_in(client, email="bob@example.org").status_code == 429
+
+
+def test_api_signup_requires_the_notice_acknowledgement(anon_api):
+    payload = {
+        "email": "new@example.org",
+        "password": "a sufficiently long passphrase",
+        "time_zone": "Europe/Berlin",
+        "notice_acknowledged": False,
+    }
+    response = anon_api.post(reverse("api:signup"), payload, format="json")
+    assert response.status_code == 400
+    assert "notice_acknowledged" in response.json()["errors"]
+    assert not User.objects.filter(email="new@example.org").exists()
+    payload["notice_acknowledged"] = True
+    response = anon_api.post(reverse("api:signup"), payload, format="json")
+    assert response.status_code == 201
+    user = User.objects.get(email="new@example.org")
+    assert user.has_current_medical_notice
+    assert user.tracked.exists()
+    assert authed(response.json()["access"]).get(DEVICES).status_code == 200
+
+
+def test_api_signup_rejects_duplicate_email_and_weak_password(alice, anon_api):
+    response = anon_api.post(
+        reverse("api:signup"),
+        {
+            "email": "ALICE@example.org",
+            "password": "123",
+            "time_zone": "Mars/Olympus",
+            "notice_acknowledged": True,
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert {"email", "time_zone"} <= set(response.json()["errors"])
+
+
+def test_oversized_body_gets_413(anon_api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = anon_api.post(
+        TOKEN, {"email": "a@b.c", "password": "x" * 5000}, format="json"
+    )
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large"
+
+
+def test_malformed_json_gets_400(anon_api):
+    response = anon_api.post(TOKEN, "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
