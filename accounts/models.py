@@ -93,6 +93,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)  # type: ignore[assignment]
     is_staff = models.BooleanField(_("staff status"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    sync_version = models.BigIntegerField(
+        default=0,
+        editable=False,
+        help_text=_("Raised by every change to this user's diary; the sync cursor."),
+    )
 
     objects = UserManager()
 

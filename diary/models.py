@@ -30,7 +30,21 @@ SCORE_VALIDATORS = [MinValueValidator(0), MaxValueValidator(10)]
 DOSE_MAX_MG = Decimal("50")
 
 
-class TimeStamped(models.Model):
+class Synced(models.Model):
+    """Something a phone keeps a copy of. ``sync_version`` is the owner's change
+    counter at this row's last write (see ``services.next_sync_version``)."""
+
+    sync_version = models.BigIntegerField(default=0, db_index=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.uuid}.{self.sync_version}"'
+
+
+class TimeStamped(Synced):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -39,7 +53,41 @@ class TimeStamped(models.Model):
         abstract = True
 
 
-class Symptom(models.Model):
+class Tombstone(models.Model):
+    """What remains of a deleted diary object, so every device learns of the
+    deletion, and a late retry can never bring the object back."""
+
+    class Kind(models.TextChoices):
+        SYMPTOM = "symptom"
+        TRACKED_SYMPTOM = "tracked_symptom"
+        ENTRY = "entry"
+        CRASH = "crash"
+        COURSE = "course"
+        DOSE_CHANGE = "dose_change"
+        MISSED_DOSE = "missed_dose"
+        SIDE_EFFECT = "side_effect"
+        MEDICATION = "medication"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tombstones"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    uuid = models.UUIDField()
+    sync_version = models.BigIntegerField(db_index=True)
+    deleted_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("kind", "uuid", name="tombstone_unique_kind_uuid")
+        ]
+
+    def __str__(self) -> str:
+        return f"deleted {self.kind} {self.uuid}"
+
+
+class Symptom(Synced):
     """A symptom a patient can score 0-10. Built-in symptoms have no owner and are
     managed by staff; patients add their own."""
 
@@ -83,7 +131,7 @@ class Symptom(models.Model):
         return self.owner_id is None
 
 
-class TrackedSymptom(models.Model):
+class TrackedSymptom(Synced):
     """A symptom on one patient's check-in, in their order. Archiving hides it from
     the check-in and keeps every score ever given."""
 
@@ -91,6 +139,7 @@ class TrackedSymptom(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tracked"
     )
     symptom = models.ForeignKey(Symptom, on_delete=models.CASCADE, related_name="+")
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     position = models.PositiveSmallIntegerField(default=0)
     archived_at = models.DateTimeField(null=True, blank=True)
     shown_on_trends = models.BooleanField(

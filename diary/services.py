@@ -7,12 +7,12 @@ when a rule is broken; nothing is half-written when they do.
 
 import datetime
 import uuid as uuid_lib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,9 +28,44 @@ from .models import (
     SideEffect,
     Symptom,
     SymptomScore,
+    Tombstone,
     TrackedSymptom,
     TreatmentCourse,
 )
+
+# ---------------------------------------------------------------------------- sync
+
+
+def next_sync_version(user: User) -> int:
+    """Raise the user's change counter and return it. Must run inside the write's
+    transaction: the row lock it takes makes one user's writes commit in counter
+    order, so a sync cursor never skips a change that commits late."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("next_sync_version must be called inside a transaction")
+    User.objects.filter(pk=user.pk).update(sync_version=F("sync_version") + 1)
+    return User.objects.filter(pk=user.pk).values_list("sync_version", flat=True).get()
+
+
+def _bury(user: User, kind: str, uuids: Iterable[uuid_lib.UUID], version: int) -> None:
+    Tombstone.objects.bulk_create(
+        [Tombstone(user=user, kind=kind, uuid=u, sync_version=version) for u in uuids],
+        ignore_conflicts=True,
+    )
+
+
+def is_deleted(kind: str, uuid: uuid_lib.UUID | None) -> bool:
+    """True if an object of this kind and UUID was deleted: a retried create must
+    not bring it back."""
+    return uuid is not None and Tombstone.objects.filter(kind=kind, uuid=uuid).exists()
+
+
+def _refuse_deleted(kind: str, uuid: uuid_lib.UUID | None) -> None:
+    if is_deleted(kind, uuid):
+        raise ValidationError(
+            {"uuid": _("This item was deleted; it cannot be created again.")},
+            code="deleted",
+        )
+
 
 # --------------------------------------------------------------------------- dates
 
@@ -61,15 +96,19 @@ def symptoms_load_builtin() -> int:
     return Symptom.objects.builtin().count()
 
 
+@transaction.atomic
 def symptoms_track_defaults(*, user: User) -> None:
     """Give a new account a short default list; the rest are one tap away."""
     default_slugs = [slug for slug, _n, _d, default in BUILTIN_SYMPTOMS if default]
     symptoms = {
         s.slug: s for s in Symptom.objects.builtin().filter(slug__in=default_slugs)
     }
+    version = next_sync_version(user)
     TrackedSymptom.objects.bulk_create(
         [
-            TrackedSymptom(user=user, symptom=symptoms[slug], position=index)
+            TrackedSymptom(
+                user=user, symptom=symptoms[slug], position=index, sync_version=version
+            )
             for index, slug in enumerate(default_slugs)
             if slug in symptoms
         ],
@@ -87,40 +126,99 @@ def symptom_track(*, user: User, symptom: Symptom) -> TrackedSymptom:
     """Track a symptom (or bring an archived one back), at the end of the list."""
     if symptom.owner_id not in (None, user.pk):
         raise Symptom.DoesNotExist
+    version = next_sync_version(user)
     tracked, created = TrackedSymptom.objects.get_or_create(
-        user=user, symptom=symptom, defaults={"position": _next_position(user)}
+        user=user,
+        symptom=symptom,
+        defaults={"position": _next_position(user), "sync_version": version},
     )
     if not created and tracked.archived_at is not None:
         tracked.archived_at = None
         tracked.position = _next_position(user)
-        tracked.save(update_fields=["archived_at", "position"])
-    return tracked
-
-
-def symptom_archive(*, tracked: TrackedSymptom) -> TrackedSymptom:
-    """Stop asking about a symptom. Its scores stay in the diary."""
-    if tracked.archived_at is None:
-        tracked.archived_at = timezone.now()
-        tracked.save(update_fields=["archived_at"])
+        tracked.sync_version = version
+        tracked.save(update_fields=["archived_at", "position", "sync_version"])
     return tracked
 
 
 @transaction.atomic
-def symptom_create_own(*, user: User, name: str, description: str = "") -> Symptom:
+def symptom_archive(*, tracked: TrackedSymptom) -> TrackedSymptom:
+    """Stop asking about a symptom. Its scores stay in the diary."""
+    if tracked.archived_at is None:
+        tracked.archived_at = timezone.now()
+        tracked.sync_version = next_sync_version(tracked.user)
+        tracked.save(update_fields=["archived_at", "sync_version"])
+    return tracked
+
+
+def _clean_symptom_name(user: User, name: str, exclude_pk: int | None = None) -> str:
     name = " ".join(name.split())
     if not name:
         raise ValidationError({"name": _("Give the symptom a name.")})
-    clash = Symptom.objects.available_to(user).filter(name__iexact=name).first()
-    if clash is not None:
+    clash = Symptom.objects.available_to(user).filter(name__iexact=name)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
         raise ValidationError(
             {
                 "name": _("“%(name)s” is already in your list of symptoms.")
                 % {"name": name}
             }
         )
-    symptom = Symptom.objects.create(owner=user, name=name, description=description)
+    return name
+
+
+@transaction.atomic
+def symptom_create_own(
+    *,
+    user: User,
+    name: str,
+    description: str = "",
+    uuid: uuid_lib.UUID | None = None,
+) -> Symptom:
+    """Add a symptom of the user's own and put it on their check-in."""
+    _refuse_deleted(Tombstone.Kind.SYMPTOM, uuid)
+    symptom = Symptom(
+        owner=user,
+        name=_clean_symptom_name(user, name),
+        description=description,
+        sync_version=next_sync_version(user),
+    )
+    if uuid is not None:
+        symptom.uuid = uuid
+    symptom.full_clean(exclude=["owner", "uuid", "slug"])
+    symptom.save()
     symptom_track(user=user, symptom=symptom)
     return symptom
+
+
+@transaction.atomic
+def symptom_update_own(*, symptom: Symptom, name: str, description: str) -> Symptom:
+    if symptom.owner is None:
+        raise ValidationError({"name": _("Built-in symptoms cannot be renamed.")})
+    symptom.name = _clean_symptom_name(symptom.owner, name, exclude_pk=symptom.pk)
+    symptom.description = description
+    symptom.full_clean(exclude=["owner", "uuid", "slug"])
+    symptom.sync_version = next_sync_version(symptom.owner)
+    symptom.save()
+    return symptom
+
+
+@transaction.atomic
+def symptom_delete_own(*, symptom: Symptom) -> None:
+    """Delete one of the user's own symptoms with every score given to it.
+    (Archiving keeps the history; this is for a symptom added by mistake.)"""
+    owner = symptom.owner
+    if owner is None:
+        raise ValidationError({"uuid": _("Built-in symptoms cannot be deleted.")})
+    version = next_sync_version(owner)
+    tracked = list(
+        TrackedSymptom.objects.filter(symptom=symptom).values_list("uuid", flat=True)
+    )
+    touched = Entry.objects.filter(scores__symptom=symptom).distinct()
+    touched.update(sync_version=version)
+    _bury(owner, Tombstone.Kind.TRACKED_SYMPTOM, tracked, version)
+    _bury(owner, Tombstone.Kind.SYMPTOM, [symptom.uuid], version)
+    symptom.delete()
 
 
 @transaction.atomic
@@ -137,9 +235,54 @@ def symptom_move(*, tracked: TrackedSymptom, offset: int) -> None:
     if not 0 <= target < len(siblings):
         return
     siblings[index], siblings[target] = siblings[target], siblings[index]
-    for position, item in enumerate(siblings):
+    _renumber(tracked.user, siblings)
+
+
+def _renumber(user: User, ordered: list[TrackedSymptom]) -> None:
+    version = next_sync_version(user)
+    for position, item in enumerate(ordered):
         item.position = position
-    TrackedSymptom.objects.bulk_update(siblings, ["position"])
+        item.sync_version = version
+    TrackedSymptom.objects.bulk_update(ordered, ["position", "sync_version"])
+
+
+@transaction.atomic
+def symptoms_set_order(*, user: User, symptom_ids: list[int]) -> None:
+    """Track exactly these symptoms, in this order; others are archived (their
+    history is kept). Used by the API's profile endpoint."""
+    available = set(
+        Symptom.objects.available_to(user)
+        .filter(pk__in=symptom_ids)
+        .values_list("pk", flat=True)
+    )
+    unknown = [pk for pk in symptom_ids if pk not in available]
+    if unknown or len(set(symptom_ids)) != len(symptom_ids):
+        raise ValidationError(
+            {"tracked_symptoms": _("Unknown or repeated symptoms in the list.")}
+        )
+    existing = {
+        t.symptom_id: t
+        for t in TrackedSymptom.objects.for_user(user).select_for_update()
+    }
+    version = next_sync_version(user)
+    now = timezone.now()
+    ordered = []
+    for symptom_id in symptom_ids:
+        item = existing.get(symptom_id) or TrackedSymptom(
+            user=user, symptom_id=symptom_id
+        )
+        item.archived_at = None
+        ordered.append(item)
+    wanted = set(symptom_ids)
+    for symptom_id, item in existing.items():
+        if symptom_id not in wanted and item.archived_at is None:
+            item.archived_at = now
+            item.sync_version = version
+            item.save(update_fields=["archived_at", "sync_version"])
+    for position, item in enumerate(ordered):
+        item.position = position
+        item.sync_version = version
+        item.save()
 
 
 # ------------------------------------------------------------------------- entries
@@ -192,25 +335,27 @@ def entry_upsert(
     if errors:
         raise ValidationError(errors)
 
+    # The version bump locks the user's row first, so two requests for the same
+    # day queue here and the second one finds (and edits) the first one's entry.
+    version = next_sync_version(user)
     entry = Entry.objects.select_for_update().filter(user=user, date=date).first()
     created = entry is None
     if created:
+        _refuse_deleted(Tombstone.Kind.ENTRY, uuid)
         entry = Entry(user=user, date=date)
         if uuid is not None:
             entry.uuid = uuid
     for name, value in fields.items():
         setattr(entry, name, "" if name == "notes" and value is None else value)
     entry.full_clean(exclude=["user", "uuid"], validate_unique=False)
+    entry.sync_version = version
     try:
         with transaction.atomic():
             entry.save()
     except IntegrityError:
-        # Another request created the same day at the same moment: edit that one.
-        entry = Entry.objects.select_for_update().get(user=user, date=date)
-        created = False
-        for name, value in fields.items():
-            setattr(entry, name, "" if name == "notes" and value is None else value)
-        entry.save()
+        raise ValidationError(
+            {"uuid": _("Another item already uses this UUID.")}, code="conflict"
+        ) from None
 
     answered = {sid: s for sid, s in scores.items() if s is not None}
     cleared = [sid for sid, s in scores.items() if s is None]
@@ -238,7 +383,9 @@ def entry_upsert(
     return entry, created
 
 
+@transaction.atomic
 def entry_delete(*, entry: Entry) -> None:
+    _bury(entry.user, Tombstone.Kind.ENTRY, [entry.uuid], next_sync_version(entry.user))
     entry.delete()
 
 
@@ -258,10 +405,12 @@ def _crash_validate(*, user: User, crash: Crash) -> None:
 def crash_create(
     *, user: User, uuid: uuid_lib.UUID | None = None, **data: object
 ) -> Crash:
+    _refuse_deleted(Tombstone.Kind.CRASH, uuid)
     crash = Crash(user=user, **data)
     if uuid is not None:
         crash.uuid = uuid
     _crash_validate(user=user, crash=crash)
+    crash.sync_version = next_sync_version(user)
     crash.save()
     return crash
 
@@ -273,11 +422,14 @@ def crash_update(*, crash: Crash, **data: object) -> Crash:
             raise ValueError(f"Unknown crash field: {name}")
         setattr(crash, name, value)
     _crash_validate(user=crash.user, crash=crash)
+    crash.sync_version = next_sync_version(crash.user)
     crash.save()
     return crash
 
 
+@transaction.atomic
 def crash_delete(*, crash: Crash) -> None:
+    _bury(crash.user, Tombstone.Kind.CRASH, [crash.uuid], next_sync_version(crash.user))
     crash.delete()
 
 
@@ -299,6 +451,7 @@ def course_create(
 ) -> TreatmentCourse:
     """Start an LDN course; with a first dose, that becomes the first dose step."""
     validate_not_future(user=user, date=start_date, field="start_date")
+    _refuse_deleted(Tombstone.Kind.COURSE, uuid)
     course = TreatmentCourse(
         user=user,
         start_date=start_date,
@@ -310,6 +463,7 @@ def course_create(
     if uuid is not None:
         course.uuid = uuid
     course.full_clean(exclude=["user", "uuid"])
+    course.sync_version = next_sync_version(user)
     course.save()
     if first_dose_mg is not None:
         dose_change_add(
@@ -343,11 +497,23 @@ def course_update(*, course: TreatmentCourse, **data: object) -> TreatmentCourse
             }
         )
     course.full_clean(exclude=["user", "uuid"])
+    course.sync_version = next_sync_version(course.user)
     course.save()
     return course
 
 
+@transaction.atomic
 def course_delete(*, course: TreatmentCourse) -> None:
+    """Delete a course with its dose history, missed doses and side effects."""
+    user = course.user
+    version = next_sync_version(user)
+    for kind, rows in (
+        (Tombstone.Kind.DOSE_CHANGE, course.dose_changes.all()),
+        (Tombstone.Kind.MISSED_DOSE, course.missed_doses.all()),
+        (Tombstone.Kind.SIDE_EFFECT, course.side_effects.all()),
+    ):
+        _bury(user, kind, rows.values_list("uuid", flat=True), version)
+    _bury(user, Tombstone.Kind.COURSE, [course.uuid], version)
     course.delete()
 
 
@@ -363,6 +529,9 @@ def _validate_course_date(*, course: TreatmentCourse, date: datetime.date) -> No
 
 
 def _save_unique(obj, message: str) -> None:
+    """Save a row that belongs to a course, with a fresh sync version; a clash
+    with the one-per-day constraints becomes an error on the date."""
+    obj.sync_version = next_sync_version(obj.course.user)
     try:
         with transaction.atomic():
             obj.save()
@@ -391,6 +560,7 @@ def dose_change_add(
         note=note,
     )
     if uuid is not None:
+        _refuse_deleted(Tombstone.Kind.DOSE_CHANGE, uuid)
         change.uuid = uuid
     _validate_dose(change)
     change.full_clean(exclude=["course", "uuid"], validate_unique=False)
@@ -432,7 +602,10 @@ def dose_change_update(*, change: DoseChange, **data: object) -> DoseChange:
     return change
 
 
+@transaction.atomic
 def dose_change_delete(*, change: DoseChange) -> None:
+    user = change.course.user
+    _bury(user, Tombstone.Kind.DOSE_CHANGE, [change.uuid], next_sync_version(user))
     change.delete()
 
 
@@ -447,13 +620,17 @@ def missed_dose_add(
     _validate_course_date(course=course, date=date)
     missed = MissedDose(course=course, date=date, note=note)
     if uuid is not None:
+        _refuse_deleted(Tombstone.Kind.MISSED_DOSE, uuid)
         missed.uuid = uuid
     missed.full_clean(exclude=["course", "uuid"], validate_unique=False)
     _save_unique(missed, _("A missed dose is already recorded on this date."))
     return missed
 
 
+@transaction.atomic
 def missed_dose_delete(*, missed: MissedDose) -> None:
+    user = missed.course.user
+    _bury(user, Tombstone.Kind.MISSED_DOSE, [missed.uuid], next_sync_version(user))
     missed.delete()
 
 
@@ -482,13 +659,17 @@ def side_effect_add(
         note=note,
     )
     if uuid is not None:
+        _refuse_deleted(Tombstone.Kind.SIDE_EFFECT, uuid)
         effect.uuid = uuid
     effect.full_clean(exclude=["course", "uuid"], validate_unique=False)
     _save_unique(effect, _("This side effect is already recorded on this date."))
     return effect
 
 
+@transaction.atomic
 def side_effect_delete(*, effect: SideEffect) -> None:
+    user = effect.course.user
+    _bury(user, Tombstone.Kind.SIDE_EFFECT, [effect.uuid], next_sync_version(user))
     effect.delete()
 
 
@@ -507,10 +688,12 @@ def _medication_validate(medication: Medication) -> None:
 def medication_create(
     *, user: User, uuid: uuid_lib.UUID | None = None, **data: object
 ) -> Medication:
+    _refuse_deleted(Tombstone.Kind.MEDICATION, uuid)
     medication = Medication(user=user, **data)
     if uuid is not None:
         medication.uuid = uuid
     _medication_validate(medication)
+    medication.sync_version = next_sync_version(user)
     medication.save()
     return medication
 
@@ -522,9 +705,13 @@ def medication_update(*, medication: Medication, **data: object) -> Medication:
             raise ValueError(f"Unknown medication field: {name}")
         setattr(medication, name, value)
     _medication_validate(medication)
+    medication.sync_version = next_sync_version(medication.user)
     medication.save()
     return medication
 
 
+@transaction.atomic
 def medication_delete(*, medication: Medication) -> None:
+    user = medication.user
+    _bury(user, Tombstone.Kind.MEDICATION, [medication.uuid], next_sync_version(user))
     medication.delete()
