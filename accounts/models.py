@@ -93,6 +93,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)  # type: ignore[assignment]
     is_staff = models.BooleanField(_("staff status"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    reminder_enabled = models.BooleanField(
+        _("e-mail me a daily check-in reminder"), default=False
+    )
+    reminder_time = models.TimeField(
+        _("reminder time"),
+        default=datetime.time(19, 0),
+        help_text=_("In your own time zone. Never more than one a day."),
+    )
     sync_version = models.BigIntegerField(
         default=0,
         editable=False,

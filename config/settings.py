@@ -225,7 +225,24 @@ CELERY_TASK_ACKS_LATE = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Periodic jobs; each is also a management command.
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "exports-requeue-stale": {
+        "task": "diary.exports.tasks.export_requeue_stale",
+        "schedule": 120.0,
+    },
+    "exports-delete-expired": {
+        "task": "diary.exports.tasks.export_delete_expired",
+        "schedule": 3600.0,
+    },
+    "reminders-send-due": {
+        "task": "diary.reminders.tasks.reminders_send_due",
+        "schedule": 300.0,
+    },
+}
+EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 7)
 
 CACHES = {
     "default": (

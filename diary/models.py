@@ -630,3 +630,28 @@ class Medication(TimeStamped):
             raise ValidationError(
                 {"stop_date": _("The stop date cannot be before the start date.")}
             )
+
+
+# Models of the sub-packages, imported here so Django finds them in the diary app.
+from .exports.models import ExportJob  # noqa: E402
+from .reminders.models import ReminderDelivery  # noqa: E402
+from .sharing.models import ShareAccess, ShareLink  # noqa: E402
+
+__all__ = [
+    "BellScore",
+    "Crash",
+    "DoseChange",
+    "Entry",
+    "ExportJob",
+    "Medication",
+    "MissedDose",
+    "ReminderDelivery",
+    "ShareAccess",
+    "ShareLink",
+    "SideEffect",
+    "Symptom",
+    "SymptomScore",
+    "Tombstone",
+    "TrackedSymptom",
+    "TreatmentCourse",
+]

@@ -1,0 +1,2 @@
+"""Read-only share links a patient gives their doctor: scoped, expiring,
+revocable, with an access log the patient can see."""
