@@ -161,6 +161,23 @@ class SettingsForm(forms.Form):
         },
     )
 
+    reminder_enabled = forms.BooleanField(
+        label=_("E-mail me a daily check-in reminder"),
+        required=False,
+        help_text=_(
+            "Sent at the time below on days you have not logged yet, never more "
+            "than once a day. Every reminder has a link to stop them."
+        ),
+    )
+    reminder_time = forms.TimeField(
+        label=_("Reminder time"),
+        required=False,
+        input_formats=["%H:%M", "%H:%M:%S"],
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
+        help_text=_("In your own time zone, the one chosen above. For example 19:00."),
+        error_messages={"invalid": _("Enter a time of day, for example 19:00.")},
+    )
+
     def __init__(self, *args, current_time_zone: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         # A zone saved through the API may be a valid IANA name that the list
@@ -171,6 +188,21 @@ class SettingsForm(forms.Form):
             field = self.fields["time_zone"]
             assert isinstance(field, forms.ChoiceField)
             field.choices = [(current_time_zone, current_time_zone), *choices]
+
+    def clean(self):
+        super().clean()
+        cleaned = self.cleaned_data
+        if cleaned.get("reminder_enabled") and (
+            cleaned.get("reminder_time") is None and "reminder_time" not in self.errors
+        ):
+            self.add_error(
+                "reminder_time",
+                forms.ValidationError(
+                    _("Choose a time for the reminder, for example 19:00."),
+                    code="required",
+                ),
+            )
+        return cleaned
 
 
 class EmailAuthenticationForm(AuthenticationForm):

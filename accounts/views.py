@@ -10,7 +10,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.forms import Form
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,12 +18,23 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from diary.reminders.services import reminder_settings_update
+
 from . import services
 from .forms import EmailAuthenticationForm, NoticeForm, SettingsForm, SignUpForm
 
 # The only backend today; named so that adding another (e.g. django-axes) does
 # not break logging in a freshly created account.
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+# What the settings page edits, so a rejected save can restore all of it.
+SETTINGS_FIELDS = [
+    "time_zone",
+    "display_name",
+    "takes_opioids",
+    "reminder_enabled",
+    "reminder_time",
+]
 
 
 class LoginView(auth_views.LoginView):
@@ -128,17 +139,25 @@ def account_settings(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.user_update_settings(
-                    user=user,
-                    time_zone=data["time_zone"],
-                    display_name=data["display_name"],
-                    takes_opioids=data["takes_opioids"],
-                )
+                with transaction.atomic():
+                    services.user_update_settings(
+                        user=user,
+                        time_zone=data["time_zone"],
+                        display_name=data["display_name"],
+                        takes_opioids=data["takes_opioids"],
+                    )
+                    # Left empty with reminders off: keep the time for later.
+                    reminder_time = data["reminder_time"]
+                    reminder_settings_update(
+                        user=user,
+                        enabled=data["reminder_enabled"],
+                        time=user.reminder_time
+                        if reminder_time is None
+                        else reminder_time,
+                    )
             except ValidationError as error:
-                # The service changed the in-memory user before validating.
-                user.refresh_from_db(
-                    fields=["time_zone", "display_name", "takes_opioids"]
-                )
+                # The services changed the in-memory user before validating.
+                user.refresh_from_db(fields=SETTINGS_FIELDS)
                 attach_errors(form, error)
             else:
                 messages.success(request, _("Your settings have been saved."))
@@ -150,6 +169,8 @@ def account_settings(request):
                 "time_zone": user.time_zone,
                 "display_name": user.display_name,
                 "takes_opioids": user.takes_opioids,
+                "reminder_enabled": user.reminder_enabled,
+                "reminder_time": user.reminder_time,
             },
         )
     return render(request, "registration/settings.html", {"form": form})
