@@ -49,6 +49,20 @@ def _allow_orm_beside_playwright():
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 
+@pytest.fixture(autouse=True)
+def _builtin_symptoms(request):
+    """Browser tests use transactional databases, which are flushed after each
+    test; the built-in catalogue (a data migration) is loaded again before each."""
+    if (
+        "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+    ):
+        request.getfixturevalue("transactional_db")
+        from diary.services import symptoms_load_builtin
+
+        symptoms_load_builtin()
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):

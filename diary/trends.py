@@ -1,0 +1,547 @@
+"""The trends payload: one plain, JSON-safe dict that feeds the trends chart, the
+table and summaries under it, and (through the API) the mobile apps.
+
+``trends_payload`` does a fixed number of queries whatever the range and however
+many symptoms are tracked: the scores of every symptom come back in one
+``values_list`` query, and the crashes, LDN courses, dose changes and side effects
+take one query each. The calculations are the pure functions in
+``diary.analysis`` and ``diary.doses``.
+
+Honest data: a day without a score is ``null``, never 0. Long ranges are averaged
+on the server (weekly beyond a year, monthly when even weeks would be too many),
+each point saying how many logged days it rests on, so no series has more than
+``MAX_POINTS`` points.
+"""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+import uuid as uuid_lib
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.models import User
+
+from . import analysis
+from .doses import current_dose
+from .models import (
+    Crash,
+    DoseChange,
+    SideEffect,
+    SymptomScore,
+    TrackedSymptom,
+    TreatmentCourse,
+)
+
+__all__ = [
+    "DAILY_MAX_DAYS",
+    "MAX_POINTS",
+    "MAX_RANGE_YEARS",
+    "Bucket",
+    "choose_resolution",
+    "earliest_allowed_start",
+    "monthly_buckets",
+    "trends_payload",
+    "trends_preferences_save",
+    "weekly_buckets",
+]
+
+MAX_POINTS = 1000
+# Up to a year (a leap year included) is shown day by day.
+DAILY_MAX_DAYS = 366
+MAX_RANGE_YEARS = 20
+ROLLING_WINDOW = 7
+ROLLING_MIN_DAYS = 4
+# The summary compares the 7 days up to the end of the range with the 7 days up to
+# 28 days earlier, so it looks at 35 days.
+SUMMARY_LOOKBACK_DAYS = 35
+# Means are sent with one decimal, as they are shown: a 0-10 score has no more
+# precision than that, and the table, tooltip and API then agree to the digit.
+SHOWN_PLACES = 1
+
+RESOLUTION_DAY = "day"
+RESOLUTION_WEEK = "week"
+RESOLUTION_MONTH = "month"
+
+ONE_DAY = datetime.timedelta(days=1)
+
+
+# --- Ranges and resolution ----------------------------------------------------------
+
+
+def earliest_allowed_start(end: datetime.date) -> datetime.date:
+    """The first day of the longest range that ends on ``end`` (20 years)."""
+    try:
+        return end.replace(year=end.year - MAX_RANGE_YEARS)
+    except ValueError:  # 29 February
+        return end.replace(year=end.year - MAX_RANGE_YEARS, day=28)
+
+
+def _week_count(start: datetime.date, end: datetime.date) -> int:
+    first_monday = start - datetime.timedelta(days=start.weekday())
+    return (end - first_monday).days // 7 + 1
+
+
+def choose_resolution(start: datetime.date, end: datetime.date) -> str:
+    """Days up to a year, then ISO weeks, then calendar months; never more than
+    ``MAX_POINTS`` points."""
+    if (end - start).days + 1 <= DAILY_MAX_DAYS:
+        return RESOLUTION_DAY
+    if _week_count(start, end) <= MAX_POINTS:
+        return RESOLUTION_WEEK
+    return RESOLUTION_MONTH
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """A run of days (a week or a month) clipped to the requested range."""
+
+    start: datetime.date
+    end: datetime.date
+    mean: float | None
+    days_logged: int
+    days_in_range: int
+
+
+def weekly_buckets(
+    values: Mapping[datetime.date, float], start: datetime.date, end: datetime.date
+) -> list[Bucket]:
+    """ISO weeks from :func:`diary.analysis.weekly_aggregate`, clipped to the range."""
+    return [
+        Bucket(
+            start=max(week.week_start, start),
+            end=min(week.week_start + datetime.timedelta(days=6), end),
+            mean=week.mean,
+            days_logged=week.days_logged,
+            days_in_range=week.days_in_range,
+        )
+        for week in analysis.weekly_aggregate(values, start, end)
+    ]
+
+
+def monthly_buckets(
+    values: Mapping[datetime.date, float], start: datetime.date, end: datetime.date
+) -> list[Bucket]:
+    """Calendar months covering [start, end]; the first and last may be partial.
+
+    ``mean`` is over the logged days only (``None`` when none); missing days are
+    gaps, never zeros.
+    """
+    if end < start:
+        raise ValueError("The range ends before it starts.")
+    buckets: list[Bucket] = []
+    first = start
+    while first <= end:
+        if first.month == 12:
+            next_month = datetime.date(first.year + 1, 1, 1)
+        else:
+            next_month = datetime.date(first.year, first.month + 1, 1)
+        last = min(next_month - ONE_DAY, end)
+        logged = [
+            values[day]
+            for day in _days(first, last)
+            if day in values and values[day] is not None
+        ]
+        buckets.append(
+            Bucket(
+                start=first,
+                end=last,
+                mean=statistics.fmean(logged) if logged else None,
+                days_logged=len(logged),
+                days_in_range=(last - first).days + 1,
+            )
+        )
+        first = next_month
+    return buckets
+
+
+def _days(start: datetime.date, end: datetime.date) -> list[datetime.date]:
+    return [start + datetime.timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def _buckets(
+    resolution: str, start: datetime.date, end: datetime.date
+) -> list[tuple[datetime.date, datetime.date]]:
+    """The (first, last) days of each point at this resolution."""
+    if resolution == RESOLUTION_DAY:
+        return [(day, day) for day in _days(start, end)]
+    aggregate = weekly_buckets if resolution == RESOLUTION_WEEK else monthly_buckets
+    return [(bucket.start, bucket.end) for bucket in aggregate({}, start, end)]
+
+
+def _round(value: float | None, places: int = 2) -> float | None:
+    return None if value is None else round(value, places)
+
+
+# --- The payload --------------------------------------------------------------------
+
+
+def trends_payload(
+    *,
+    user: User,
+    start: datetime.date,
+    end: datetime.date,
+    symptom_ids: Iterable[int] | None = None,
+    overlay: list[dict] | None = None,
+) -> dict[str, Any]:
+    """Everything the trends chart shows for ``user`` between ``start`` and ``end``
+    (inclusive), as plain JSON-safe data with ISO dates.
+
+    ``symptom_ids`` (``Symptom`` primary keys) limits the series to those of the
+    user's tracked symptoms; by default every active tracked symptom is included,
+    and archived ones too when they have scores in the range. Each series says
+    whether the user chose to show it (``shown``); the chart hides the others.
+
+    ``overlay`` is passed through unchanged: an optional list of
+    ``{"label", "start", "end"}`` brackets (ISO dates) that the chart draws when
+    the user asks for them.
+
+    Keys: ``range``, ``resolution`` ("day", "week" or "month"), ``series``,
+    ``ldn_start``, ``dose_steps``, ``crashes``, ``side_effects``, ``overlay``,
+    ``rolling`` and ``disclaimer``. In a series, ``points`` are ``{x, y, n}``:
+    for days ``y`` is the score (``null`` when not logged) and ``n`` is 1 or 0;
+    for weeks and months ``y`` is the mean of the logged days (one decimal), ``n``
+    how many days were logged, ``days`` how many days of the range the point
+    covers and ``x_end`` its last day. ``rolling_mean`` is the 7-day mean (one
+    decimal; ``null`` with fewer than 4 logged days in the window) for daily
+    points, and empty when the points are already averages. Each series also has
+    ``days_logged`` in the range and a ``summary`` (``analysis.summary_change`` at
+    the end of the range, with a sentence in ``text``).
+    """
+    if end < start:
+        raise ValueError("The range ends before it starts.")
+    if start < earliest_allowed_start(end):
+        raise ValueError(f"The range is longer than {MAX_RANGE_YEARS} years.")
+    today = user.local_today()
+    resolution = choose_resolution(start, end)
+
+    tracked = list(TrackedSymptom.objects.for_user(user).in_order())
+    if symptom_ids is not None:
+        wanted = set(symptom_ids)
+        tracked = [t for t in tracked if t.symptom_id in wanted]
+    tracked.sort(key=lambda t: t.archived_at is not None)  # active first, stable
+
+    fetch_start = min(
+        start - datetime.timedelta(days=ROLLING_WINDOW - 1),
+        end - datetime.timedelta(days=SUMMARY_LOOKBACK_DAYS - 1),
+    )
+    scores: dict[int, dict[datetime.date, float]] = defaultdict(dict)
+    if tracked:
+        rows = SymptomScore.objects.filter(
+            entry__user=user,
+            entry__date__gte=fetch_start,
+            entry__date__lte=end,
+            symptom_id__in=[t.symptom_id for t in tracked],
+        ).values_list("entry__date", "symptom_id", "score")
+        for day, symptom_id, score in rows:
+            scores[symptom_id][day] = score
+
+    series = []
+    for item in tracked:
+        values = scores.get(item.symptom_id, {})
+        if item.archived_at is not None and not any(
+            start <= day <= end for day in values
+        ):
+            continue
+        series.append(
+            _series(item, values, start=start, end=end, resolution=resolution)
+            | {"summary": _summary(item.symptom.name, values, end=end, today=today)}
+        )
+
+    courses = list(
+        TreatmentCourse.objects.for_user(user)
+        .order_by("start_date", "id")
+        .values_list("start_date", flat=True)
+    )
+    changes = list(
+        DoseChange.objects.for_user(user)
+        .filter(date__lte=end)
+        .order_by("date", "id")
+        .only("date", "dose_mg", "reason", "time_of_day")
+    )
+    crashes = (
+        Crash.objects.for_user(user)
+        .overlapping(start, end)
+        .order_by("start_date", "id")
+        .values_list("uuid", "start_date", "end_date", "severity")
+    )
+    effects = (
+        SideEffect.objects.for_user(user)
+        .filter(date__gte=start, date__lte=end)
+        .order_by("date", "kind", "id")
+        .only("date", "kind", "other_description", "severity")
+    )
+
+    return {
+        "range": {
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "days": (end - start).days + 1,
+            "today": today.isoformat(),
+        },
+        "resolution": resolution,
+        "max_points": MAX_POINTS,
+        "rolling": {"window_days": ROLLING_WINDOW, "min_days": ROLLING_MIN_DAYS},
+        "series": series,
+        "ldn_start": courses[0].isoformat() if courses else None,
+        "dose_steps": _dose_steps(changes, start=start),
+        "crashes": [
+            {
+                "uuid": str(crash_uuid),
+                "start": crash_start.isoformat(),
+                "end": crash_end.isoformat() if crash_end else None,
+                "ongoing": crash_end is None,
+                "severity": severity,
+                "severity_label": str(Crash.Severity(severity).label),
+            }
+            for crash_uuid, crash_start, crash_end, severity in crashes
+        ],
+        "side_effects": _side_effect_markers(
+            effects, start=start, end=end, resolution=resolution
+        ),
+        "overlay": list(overlay) if overlay else [],
+        "disclaimer": _(
+            "Not medical advice. These charts show only what you logged. Days you "
+            "did not log are gaps, not zeros. A change in your chart cannot show "
+            "what caused it; talk to your prescriber before changing any medicine."
+        ),
+    }
+
+
+def _series(
+    item: TrackedSymptom,
+    values: Mapping[datetime.date, float],
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    resolution: str,
+) -> dict[str, Any]:
+    symptom = item.symptom
+    base = {
+        "id": symptom.pk,
+        "uuid": str(symptom.uuid),
+        "name": symptom.name,
+        "shown": item.shown_on_trends,
+        "archived": item.archived_at is not None,
+    }
+    in_range = [day for day in values if start <= day <= end]
+    base["days_logged"] = len(in_range)
+
+    if resolution == RESOLUTION_DAY:
+        days = _days(start, end)
+        daily = analysis.daily_series(values, start, end)
+        rolling = analysis.rolling_mean(
+            days, values, window=ROLLING_WINDOW, min_days=ROLLING_MIN_DAYS
+        )
+        base["points"] = [
+            {"x": day.isoformat(), "y": value, "n": 0 if value is None else 1}
+            for day, value in zip(days, daily, strict=True)
+        ]
+        base["rolling_mean"] = [
+            {"x": day.isoformat(), "y": _round(mean, SHOWN_PLACES)}
+            for day, mean in zip(days, rolling, strict=True)
+        ]
+        return base
+
+    aggregate = weekly_buckets if resolution == RESOLUTION_WEEK else monthly_buckets
+    base["points"] = [
+        {
+            "x": bucket.start.isoformat(),
+            "x_end": bucket.end.isoformat(),
+            "y": _round(bucket.mean, SHOWN_PLACES),
+            "n": bucket.days_logged,
+            "days": bucket.days_in_range,
+        }
+        for bucket in aggregate(values, start, end)
+    ]
+    base["rolling_mean"] = []
+    return base
+
+
+def _summary(
+    name: str,
+    values: Mapping[datetime.date, float],
+    *,
+    end: datetime.date,
+    today: datetime.date,
+) -> dict[str, Any]:
+    """:func:`diary.analysis.summary_change` at the end of the range, with a sentence
+    such as "Fatigue: 7-day average 6.1, down from 7.3 four weeks ago; 22 of 28
+    days logged"."""
+    change = analysis.summary_change(values, end)
+    as_of = end.isoformat()
+    if change is None:
+        if end == today:
+            text = _("%(name)s: nothing logged in the last 5 weeks.") % {"name": name}
+        else:
+            text = _("%(name)s: nothing logged in the 5 weeks up to %(day)s.") % {
+                "name": name,
+                "day": date_format(end, "D j M Y"),
+            }
+        return {
+            "as_of": as_of,
+            "current": None,
+            "four_weeks_ago": None,
+            "days_logged_28": 0,
+            "direction": None,
+            "text": text,
+        }
+
+    logged = ngettext(
+        "%(n)d of 28 days logged", "%(n)d of 28 days logged", change["days_logged_28"]
+    ) % {"n": change["days_logged_28"]}
+    current, earlier = change["current"], change["four_weeks_ago"]
+    params = {
+        "name": name,
+        "current": f"{current:.1f}" if current is not None else "",
+        "earlier": f"{earlier:.1f}" if earlier is not None else "",
+        "logged": logged,
+    }
+    if current is None:
+        text = _(
+            "%(name)s: too few days logged in the last 7 for an average (4 are "
+            "needed); %(logged)s."
+        )
+    elif earlier is None:
+        text = _(
+            "%(name)s: 7-day average %(current)s; too few days logged four weeks "
+            "earlier to compare; %(logged)s."
+        )
+    elif change["direction"] == "up":
+        text = _(
+            "%(name)s: 7-day average %(current)s, up from %(earlier)s four weeks "
+            "ago; %(logged)s."
+        )
+    elif change["direction"] == "down":
+        text = _(
+            "%(name)s: 7-day average %(current)s, down from %(earlier)s four weeks "
+            "ago; %(logged)s."
+        )
+    else:
+        text = _(
+            "%(name)s: 7-day average %(current)s, the same as four weeks ago; "
+            "%(logged)s."
+        )
+    return {
+        "as_of": as_of,
+        "current": _round(current, SHOWN_PLACES),
+        "four_weeks_ago": _round(earlier, SHOWN_PLACES),
+        "days_logged_28": change["days_logged_28"],
+        "direction": change["direction"],
+        "text": text % params,
+    }
+
+
+def _dose_steps(
+    changes: Sequence[DoseChange], *, start: datetime.date
+) -> list[dict[str, Any]]:
+    """The dose step in effect on ``start`` (flagged ``before_range``), then every
+    change from ``start`` on. ``dose_mg`` is ``None`` for a pause or a stop."""
+    steps = []
+    at_start = current_dose(changes, start - ONE_DAY)
+    if at_start.change is not None:
+        steps.append(_dose_step(at_start.change, before_range=True))
+    steps += [_dose_step(c, before_range=False) for c in changes if c.date >= start]
+    return steps
+
+
+def _dose_step(change: DoseChange, *, before_range: bool) -> dict[str, Any]:
+    return {
+        "date": change.date.isoformat(),
+        "dose_mg": float(change.dose_mg) if change.dose_mg is not None else None,
+        "reason": change.reason,
+        "reason_label": str(DoseChange.Reason(change.reason).label),
+        "before_range": before_range,
+    }
+
+
+def _side_effect_markers(
+    effects: Iterable[SideEffect],
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    resolution: str,
+) -> list[dict[str, Any]]:
+    """One marker per day with side effects, or per week/month when the chart shows
+    averages (so this list never outgrows the series)."""
+    buckets = _buckets(resolution, start, end)
+    bucket_of = {}
+    for first, last in buckets:
+        for day in _days(first, last):
+            bucket_of[day] = (first, last)
+    grouped: dict[tuple, dict[str, dict[str, Any]]] = defaultdict(dict)
+    days_with: dict[tuple, set[datetime.date]] = defaultdict(set)
+    for effect in effects:
+        key = bucket_of[effect.date]
+        days_with[key].add(effect.date)
+        label = effect.label
+        found = grouped[key].get(label)
+        if found is None:
+            grouped[key][label] = {
+                "kind": effect.kind,
+                "label": label,
+                "severity": effect.severity,
+                "severity_label": str(SideEffect.Severity(effect.severity).label),
+                "days": {effect.date},
+            }
+        else:
+            found["days"].add(effect.date)
+            if effect.severity > found["severity"]:
+                found["severity"] = effect.severity
+                found["severity_label"] = str(
+                    SideEffect.Severity(effect.severity).label
+                )
+    markers = []
+    for key in sorted(grouped):
+        first, last = key
+        markers.append(
+            {
+                "x": first.isoformat(),
+                "x_end": last.isoformat(),
+                "days": len(days_with[key]),
+                "effects": [
+                    effect | {"days": len(effect["days"])}
+                    for effect in grouped[key].values()
+                ],
+            }
+        )
+    return markers
+
+
+# --- Preferences --------------------------------------------------------------------
+
+
+@transaction.atomic
+def trends_preferences_save(
+    *,
+    user: User,
+    shown: Iterable[uuid_lib.UUID],
+    offered: Iterable[uuid_lib.UUID] | None = None,
+) -> list[str]:
+    """Remember which of ``user``'s tracked symptoms the trends chart shows.
+
+    ``shown`` and ``offered`` are symptom UUIDs. Of the symptoms that were
+    ``offered`` (all the user's tracked symptoms when ``None``), those in ``shown``
+    are shown and the others hidden. UUIDs of symptoms the user does not track,
+    including anybody else's, are ignored. Returns the UUIDs now shown.
+    """
+    tracked = TrackedSymptom.objects.for_user(user)
+    if offered is not None:
+        tracked = tracked.filter(symptom__uuid__in=list(offered))
+    shown = list(shown)
+    tracked.filter(symptom__uuid__in=shown).update(shown_on_trends=True)
+    tracked.exclude(symptom__uuid__in=shown).update(shown_on_trends=False)
+    return [
+        str(u)
+        for u in TrackedSymptom.objects.for_user(user)
+        .filter(shown_on_trends=True)
+        .values_list("symptom__uuid", flat=True)
+    ]

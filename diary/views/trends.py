@@ -1,0 +1,312 @@
+"""The trends page, the JSON that feeds its chart, and the symptom toggles.
+
+The page renders the summaries and the tables on the server, so it works without
+JavaScript; ``static/js/trends.js`` draws the chart from the same payload,
+embedded in the page with ``json_script``.
+"""
+
+import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from diary.forms.trends import (
+    PRESET_CHOICES,
+    TrendsPreferencesForm,
+    TrendsRangeForm,
+)
+from diary.trends import trends_payload, trends_preferences_save
+from evidence.overlay import overlay_context
+
+RANGE_FIELDS = ("preset", "start", "end")
+# static/css/trends.css defines this many series colours; trends.js cycles alike.
+PALETTE_SIZE = 8
+
+
+def _js_strings() -> dict[str, str]:
+    """The chart's words, translated here because the script has no catalogue.
+    ``%(name)s`` placeholders are filled in by the script."""
+    return {
+        "scoreAxis": _("Score (0 = none, 10 = worst)"),
+        "doseAxis": _("LDN dose (mg)"),
+        "dose": _("LDN dose"),
+        "doseValue": _("LDN dose: %(dose)s mg"),
+        "doseStep": _("LDN dose: %(dose)s mg (%(reason)s)"),
+        "ldnStart": _("LDN start"),
+        "score": _("%(name)s: %(value)s"),
+        "rolling": _("%(name)s, 7-day average: %(value)s"),
+        "average": _("%(name)s: average %(value)s (%(n)s of %(days)s days logged)"),
+        "sideEffects": _("Side effects"),
+        "sideEffect": _("%(label)s (%(severity)s)"),
+        "sideEffectDays": _("%(label)s: %(days)s days, worst %(severity)s"),
+        "saved": _("Saved."),
+        "saveFailed": _(
+            "Could not save your choice, so it only applies to this page. Use the "
+            "Save button to try again."
+        ),
+        "loadFailed": _(
+            "The chart could not be loaded. The summary and the tables below show "
+            "the same numbers."
+        ),
+    }
+
+
+def _date(iso: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(iso) if iso else None
+
+
+def _range_query(cleaned: dict) -> dict[str, str]:
+    """The query parameters that reproduce a valid range."""
+    if cleaned.get("preset"):
+        return {"preset": cleaned["preset"]}
+    return {
+        "start": cleaned["range_start"].isoformat(),
+        "end": cleaned["range_end"].isoformat(),
+    }
+
+
+def _payload(user, cleaned: dict) -> tuple[dict, dict]:
+    """The one payload behind the page, its table and the JSON endpoint, with the
+    evidence overlay for the symptoms on screen: the studies beside the chart,
+    and on the chart how long those studies treated people."""
+    payload = trends_payload(
+        user=user, start=cleaned["range_start"], end=cleaned["range_end"]
+    )
+    overlay = overlay_context(
+        user=user,
+        symptom_ids=[series["id"] for series in payload["series"] if series["shown"]],
+        ldn_start=_date(payload["ldn_start"]),
+        today=user.local_today(),
+    )
+    payload["overlay"] = overlay["brackets"]
+    return payload, overlay
+
+
+def _tables(payload: dict) -> list[dict]:
+    """One table per symptom, newest first, with the same numbers as the chart."""
+    tables: list[dict[str, Any]] = []
+    daily = payload["resolution"] == "day"
+    for series in payload["series"]:
+        if daily:
+            rows = [
+                {
+                    "start": _date(point["x"]),
+                    "end": None,
+                    "value": point["y"],
+                    "average": mean["y"],
+                    "logged": point["n"],
+                    "days": 1,
+                }
+                for point, mean in zip(
+                    series["points"], series["rolling_mean"], strict=True
+                )
+            ]
+        else:
+            rows = [
+                {
+                    "start": _date(point["x"]),
+                    "end": _date(point["x_end"]),
+                    "value": point["y"],
+                    "average": None,
+                    "logged": point["n"],
+                    "days": point["days"],
+                }
+                for point in series["points"]
+            ]
+        rows.reverse()
+        tables.append(
+            {"series": series, "rows": rows, "palette": len(tables) % PALETTE_SIZE}
+        )
+    return tables
+
+
+def _events(payload: dict) -> list[dict]:
+    """LDN start, dose changes, crashes and side effects in the range, newest first."""
+    start = datetime.date.fromisoformat(payload["range"]["start"])
+    end = datetime.date.fromisoformat(payload["range"]["end"])
+    events: list[dict[str, Any]] = []
+    ldn_start = _date(payload["ldn_start"])
+    if ldn_start and start <= ldn_start <= end:
+        events.append({"day": ldn_start, "kind": "ldn", "text": _("LDN started")})
+    for step in payload["dose_steps"]:
+        if step["before_range"]:
+            continue
+        if step["dose_mg"] is None:
+            text = _("LDN dose: %(reason)s") % {"reason": step["reason_label"]}
+        else:
+            text = _("LDN dose %(dose)s mg (%(reason)s)") % {
+                "dose": f"{step['dose_mg']:g}",
+                "reason": step["reason_label"],
+            }
+        events.append({"day": _date(step["date"]), "kind": "dose", "text": text})
+    for crash in payload["crashes"]:
+        events.append(
+            {
+                "day": _date(crash["start"]),
+                "end": _date(crash["end"]),
+                "ongoing": crash["ongoing"],
+                "kind": "crash",
+                "text": _("Crash (%(severity)s)")
+                % {"severity": crash["severity_label"]},
+            }
+        )
+    for marker in payload["side_effects"]:
+        labels = ", ".join(
+            f"{effect['label']} ({effect['severity_label']})"
+            if payload["resolution"] == "day"
+            else ngettext(
+                "%(label)s (%(days)d day, worst %(severity)s)",
+                "%(label)s (%(days)d days, worst %(severity)s)",
+                effect["days"],
+            )
+            % {
+                "label": effect["label"],
+                "days": effect["days"],
+                "severity": effect["severity_label"],
+            }
+            for effect in marker["effects"]
+        )
+        events.append(
+            {
+                "day": _date(marker["x"]),
+                "end": _date(marker["x_end"])
+                if marker["x_end"] != marker["x"]
+                else None,
+                "kind": "side_effect",
+                "text": _("Side effects: %(effects)s") % {"effects": labels},
+            }
+        )
+    events.sort(key=lambda event: event["day"], reverse=True)
+    return events
+
+
+def _render_trends(request, range_form, prefs_form=None, status=200):
+    """The page for a range form; an invalid form is shown with its errors above
+    the default range."""
+    user = request.user
+    if range_form.is_valid():
+        cleaned = range_form.cleaned_data
+        display_form = TrendsRangeForm(
+            user=user,
+            initial={"start": cleaned["range_start"], "end": cleaned["range_end"]},
+        )
+    else:
+        display_form = range_form
+        fallback = TrendsRangeForm({}, user=user)
+        fallback.is_valid()
+        cleaned = fallback.cleaned_data
+
+    payload, evidence_overlay = _payload(user, cleaned)
+    query = _range_query(cleaned)
+    trends_url = reverse("diary:trends")
+    presets = [
+        {
+            "value": value,
+            "label": label,
+            "url": f"{trends_url}?{urlencode({'preset': value})}",
+            "current": cleaned.get("preset") == value,
+        }
+        for value, label in PRESET_CHOICES
+        if value != "ldn" or payload["ldn_start"]
+    ]
+    shown = [s for s in payload["series"] if s["shown"]]
+    if prefs_form is not None and prefs_form.is_bound:
+        checked = set(request.POST.getlist("shown"))
+    else:
+        checked = {s["uuid"] for s in shown}
+    toggles = [
+        {
+            "uuid": series["uuid"],
+            "name": series["name"],
+            "archived": series["archived"],
+            "checked": series["uuid"] in checked,
+            "palette": index % PALETTE_SIZE,
+        }
+        for index, series in enumerate(payload["series"])
+    ]
+    context = {
+        "range_form": display_form,
+        "range_errors": not range_form.is_valid(),
+        "prefs_form": prefs_form,
+        "presets": presets,
+        "custom_range": not cleaned.get("preset"),
+        "range_query": query,
+        "range_start": cleaned["range_start"],
+        "range_end": cleaned["range_end"],
+        "payload": payload,
+        "evidence_overlay": evidence_overlay,
+        "series": payload["series"],
+        "toggles": toggles,
+        "js_strings": _js_strings(),
+        "shown_count": len(shown),
+        "any_logged": any(s["days_logged"] for s in payload["series"]),
+        "tables": _tables(payload),
+        "events": _events(payload),
+        "data_url": f"{reverse('diary:trends-data')}?{urlencode(query)}",
+    }
+    return render(request, "diary/trends.html", context, status=status)
+
+
+@login_required
+@require_GET
+@never_cache
+def trends(request):
+    return _render_trends(request, TrendsRangeForm(request.GET, user=request.user))
+
+
+@login_required
+@require_GET
+@never_cache
+def trends_data(request):
+    form = TrendsRangeForm(request.GET, user=request.user)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.error_dict()}, status=400)
+    payload, _overlay = _payload(request.user, form.cleaned_data)
+    return JsonResponse(payload)
+
+
+def _wants_json(request) -> bool:
+    accept = request.headers.get("Accept", "")
+    return accept.split(",")[0].strip().startswith("application/json")
+
+
+@login_required
+@require_POST
+def trends_preferences(request):
+    """Save the symptom toggles. The page's script sends them as soon as a box is
+    ticked (and gets JSON back); without JavaScript the form's button does."""
+    form = TrendsPreferencesForm(request.POST)
+    if not form.is_valid():
+        if _wants_json(request):
+            return JsonResponse({"errors": form.error_dict()}, status=400)
+        range_form = TrendsRangeForm(
+            {k: v for k, v in request.POST.items() if k in RANGE_FIELDS},
+            user=request.user,
+        )
+        return _render_trends(request, range_form, prefs_form=form)
+
+    shown = trends_preferences_save(
+        user=request.user,
+        shown=form.cleaned_data["shown"],
+        offered=form.cleaned_data["offered"] if "offered" in request.POST else None,
+    )
+    if _wants_json(request):
+        return JsonResponse({"shown": shown})
+    messages.success(request, _("Saved which symptoms the chart shows."))
+    range_form = TrendsRangeForm(
+        {k: v for k, v in request.POST.items() if k in RANGE_FIELDS},
+        user=request.user,
+    )
+    url = reverse("diary:trends")
+    if range_form.is_valid():
+        url = f"{url}?{urlencode(_range_query(range_form.cleaned_data))}"
+    return redirect(url)
