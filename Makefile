@@ -9,7 +9,7 @@ PORT ?= 8000
 
 # Local development defaults: DEBUG on, a development key, SQLite, tasks in-process.
 DEV_ENV := DEBUG=$${DEBUG:-1}
-TEST_ENV := SECRET_KEY=test-only-secret DEBUG=0 SECURE_COOKIES=0
+TEST_ENV := SECRET_KEY=test-only-secret-key-that-is-long-enough-for-hs256 DEBUG=0 SECURE_COOKIES=0
 SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ldn_diary
 SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/0
 

@@ -410,6 +410,7 @@ def crash_create(
     if uuid is not None:
         crash.uuid = uuid
     _crash_validate(user=user, crash=crash)
+    _refuse_taken_uuid(crash)
     crash.sync_version = next_sync_version(user)
     crash.save()
     return crash
@@ -463,6 +464,7 @@ def course_create(
     if uuid is not None:
         course.uuid = uuid
     course.full_clean(exclude=["user", "uuid"])
+    _refuse_taken_uuid(course)
     course.sync_version = next_sync_version(user)
     course.save()
     if first_dose_mg is not None:
@@ -532,11 +534,20 @@ def _save_unique(obj, message: str) -> None:
     """Save a row that belongs to a course, with a fresh sync version; a clash
     with the one-per-day constraints becomes an error on the date."""
     obj.sync_version = next_sync_version(obj.course.user)
+    if obj._state.adding:
+        _refuse_taken_uuid(obj)
     try:
         with transaction.atomic():
             obj.save()
     except IntegrityError:
         raise ValidationError({"date": message}) from None
+
+
+def _refuse_taken_uuid(obj) -> None:
+    """A client-chosen UUID that another row already has is an error on the
+    UUID, never a 500 (and never says whose it is)."""
+    if type(obj).objects.filter(uuid=obj.uuid).exists():
+        raise ValidationError({"uuid": _("Another item already uses this UUID.")})
 
 
 @transaction.atomic
@@ -693,6 +704,7 @@ def medication_create(
     if uuid is not None:
         medication.uuid = uuid
     _medication_validate(medication)
+    _refuse_taken_uuid(medication)
     medication.sync_version = next_sync_version(user)
     medication.save()
     return medication

@@ -7,6 +7,12 @@ from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
+def _text(value) -> str:
+    """A message safe to encode as JSON: DRF repeats some input in its messages,
+    and a lone surrogate in that input would otherwise crash the renderer."""
+    return str(value).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _flatten(detail) -> dict[str, list[str]]:
     if isinstance(detail, dict):
         out: dict[str, list[str]] = {}
@@ -21,14 +27,14 @@ def _flatten(detail) -> dict[str, list[str]]:
                         for sub_key, sub_value in _flatten(item).items():
                             out[f"{key}.{index}.{sub_key}"] = sub_value
                     else:
-                        messages.append(str(item))
+                        messages.append(_text(item))
                 if messages:
                     out[key] = messages
             else:
-                out[key] = [str(value)]
+                out[key] = [_text(value)]
         return out
     if isinstance(detail, list):
-        return {"non_field_errors": [str(item) for item in detail]}
+        return {"non_field_errors": [_text(item) for item in detail]}
     return {}
 
 
@@ -57,9 +63,9 @@ def exception_handler(exc, context):
     else:
         detail = getattr(exc, "detail", "")
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
-        body = {"code": str(code), "message": str(detail), "errors": {}}
+        body = {"code": str(code), "message": _text(detail), "errors": {}}
         if isinstance(detail, dict):
-            body["message"] = str(detail.get("detail", exc.default_detail))
+            body["message"] = _text(detail.get("detail", exc.default_detail))
             body["errors"] = _flatten(
                 {k: v for k, v in detail.items() if k != "detail"}
             )

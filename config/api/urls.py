@@ -11,4 +11,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("", include("accounts.api.urls")),
+    path("", include("diary.api.urls")),
+    path("", include("evidence.api.urls")),
+    path("", include("diary.sharing.api_urls")),
 ]

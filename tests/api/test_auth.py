@@ -249,3 +249,15 @@ def test_malformed_json_gets_400(anon_api):
     response = anon_api.post(TOKEN, "{not json", content_type="application/json")
     assert response.status_code == 400
     assert response.json()["code"] == "parse_error"
+
+
+def test_lone_surrogate_in_input_gets_400_not_500(anon_api):
+    body = (
+        '{"email": "new@example.org", "password": "a long enough passphrase",'
+        ' "time_zone": "\\ud800", "notice_acknowledged": true}'
+    )
+    response = anon_api.post(
+        reverse("api:signup"), body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "time_zone" in response.json()["errors"]

@@ -82,3 +82,28 @@ def test_reordering_bumps_every_moved_tracked_symptom(alice):
     )
     assert {t.sync_version for t in tracked} == {version(alice)}
     assert tracked.archived().count() == len(ids) - 3
+
+
+def test_a_uuid_taken_by_another_row_is_an_error_on_uuid(alice, bob):
+    crash = services.crash_create(
+        user=alice, start_date=alice.local_today(), severity=1
+    )
+    medication = services.medication_create(user=alice, name="Vitamin D")
+    course = services.course_create(
+        user=alice, start_date=alice.local_today(), formulation="liquid"
+    )
+    for create in (
+        lambda: services.crash_create(
+            user=bob, start_date=bob.local_today(), severity=1, uuid=crash.uuid
+        ),
+        lambda: services.medication_create(user=bob, name="x", uuid=medication.uuid),
+        lambda: services.course_create(
+            user=bob,
+            start_date=bob.local_today(),
+            formulation="liquid",
+            uuid=course.uuid,
+        ),
+    ):
+        with pytest.raises(ValidationError) as info:
+            create()
+        assert "uuid" in info.value.message_dict

@@ -1,0 +1,282 @@
+"""/api/v1/entries/: the diary, one entry per day, addressed by its date.
+
+``PUT /entries/{date}/`` is an idempotent upsert of the whole day (fields not
+sent become empty, symptoms not listed become unanswered); ``PATCH`` changes only
+what is sent; ``POST /entries/`` with a ``date`` creates the day or adds to it,
+and a retried POST with the same ``uuid`` answers the entry it created. Scores
+name symptoms by uuid. Every write goes through ``services.entry_upsert`` /
+``services.entry_delete``.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.db.models import F, Prefetch
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.response import Response
+
+from .. import services
+from ..models import Entry, Symptom, SymptomScore, Tombstone
+from .serializers import EntrySerializer
+from .sync import (
+    ERROR,
+    GONE,
+    IF_MATCH,
+    STALE,
+    Gone,
+    check_if_match,
+    is_buried,
+    lock_owner,
+    pagination,
+    rename_entry_errors,
+    requested_uuid,
+    service_errors,
+    uuid_taken,
+)
+
+
+def entries_with_scores(queryset):
+    """Entries with their scores, each score with its symptom's uuid: one more
+    query however many entries."""
+    return queryset.prefetch_related(
+        Prefetch(
+            "scores",
+            queryset=SymptomScore.objects.annotate(
+                symptom_uuid=F("symptom__uuid")
+            ).order_by("symptom__default_position", "symptom_id"),
+        )
+    )
+
+
+def _parse_date(value, field: str) -> datetime.date:
+    try:
+        return serializers.DateField().to_internal_value(value)
+    except serializers.ValidationError as error:
+        raise exceptions.ValidationError({field: error.detail}) from None
+
+
+DATE_PATH = OpenApiParameter(
+    "date",
+    OpenApiTypes.DATE,
+    OpenApiParameter.PATH,
+    description="The day, YYYY-MM-DD (the user's local date).",
+)
+ENTRY_WRITE = {200: EntrySerializer, 201: EntrySerializer, 400: ERROR, 410: GONE}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Your entries, newest day first",
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First day."),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last day."),
+        ],
+        responses={200: EntrySerializer(many=True), 400: ERROR},
+    ),
+    create=extend_schema(
+        summary="Create the day's entry, or add to it",
+        description=(
+            "`date` is required. If the day has an entry already, the fields and "
+            "scores sent are changed and the rest kept (as PATCH). Sending the "
+            "`uuid` of an entry already created answers that entry (200)."
+        ),
+        responses=ENTRY_WRITE,
+    ),
+    retrieve=extend_schema(
+        summary="One day's entry (with ETag)",
+        parameters=[DATE_PATH],
+        responses={200: EntrySerializer, 400: ERROR, 404: ERROR},
+    ),
+    update=extend_schema(
+        summary="Replace the day's entry (create it if there is none)",
+        description=(
+            "Idempotent. Fields not sent become empty and symptoms not listed in "
+            "`scores` become unanswered. `uuid` is used when the day has no entry "
+            "yet."
+        ),
+        parameters=[DATE_PATH, IF_MATCH],
+        responses={**ENTRY_WRITE, 412: STALE},
+    ),
+    partial_update=extend_schema(
+        summary="Change some fields or scores of the day's entry",
+        description="A score of null clears it; symptoms not listed keep theirs.",
+        parameters=[DATE_PATH, IF_MATCH],
+        responses={200: EntrySerializer, 400: ERROR, 404: ERROR, 412: STALE},
+    ),
+    destroy=extend_schema(
+        summary="Delete the day's entry",
+        parameters=[DATE_PATH, IF_MATCH],
+        responses={204: None, 400: ERROR, 404: ERROR, 412: STALE},
+    ),
+)
+@extend_schema(tags=["entries"])
+class EntryViewSet(viewsets.GenericViewSet):
+    """The diary, one entry per day, addressed by its date."""
+
+    serializer_class = EntrySerializer
+    lookup_field = "date"
+    lookup_value_regex = "[^/]+"
+    pagination_class = pagination("-date")
+
+    POST, PUT, PATCH = "post", "put", "patch"
+
+    def get_queryset(self):
+        return entries_with_scores(Entry.objects.for_user(self.request.user))
+
+    def _day(self) -> datetime.date:
+        return _parse_date(self.kwargs["date"], "date")
+
+    def _response(self, entry: Entry, status_code: int = status.HTTP_200_OK):
+        return Response(
+            self.get_serializer(entry).data,
+            status=status_code,
+            headers={"ETag": entry.etag},
+        )
+
+    def list(self, request):
+        params = request.query_params
+        start = _parse_date(params["from"], "from") if params.get("from") else None
+        end = _parse_date(params["to"], "to") if params.get("to") else None
+        if start and end and end < start:
+            raise exceptions.ValidationError(
+                {"to": [_("The end date is before the start date.")]}
+            )
+        queryset = self.get_queryset()
+        if start:
+            queryset = queryset.filter(date__gte=start)
+        if end:
+            queryset = queryset.filter(date__lte=end)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, date=None):
+        entry = self.get_queryset().filter(date=self._day()).first()
+        if entry is None:
+            raise exceptions.NotFound
+        return self._response(entry)
+
+    def create(self, request):
+        return self._write(request, mode=self.POST)
+
+    def update(self, request, date=None):
+        return self._write(request, mode=self.PUT, day=self._day())
+
+    def partial_update(self, request, date=None):
+        return self._write(request, mode=self.PATCH, day=self._day())
+
+    def destroy(self, request, date=None):
+        day = self._day()
+        with transaction.atomic():
+            lock_owner(request.user)
+            entry = self.get_queryset().filter(date=day).first()
+            if entry is None:
+                raise exceptions.NotFound
+            check_if_match(request, entry, lambda: self.get_serializer(entry).data)
+            services.entry_delete(entry=entry)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    # Writes ----------------------------------------------------------------------
+
+    def _retried_post(self, data) -> Entry | None:
+        """The entry a retried POST already created: same uuid, same date."""
+        uuid = requested_uuid(data)
+        if uuid is None:
+            return None
+        entry = self.get_queryset().filter(uuid=uuid).first()
+        if entry is None:
+            return None
+        try:
+            same_day = _parse_date(data.get("date"), "date") == entry.date
+        except exceptions.ValidationError:
+            return None
+        return entry if same_day else None
+
+    def _write(self, request, *, mode: str, day: datetime.date | None = None):
+        user = request.user
+        with transaction.atomic():
+            lock_owner(user)
+            current = None
+            if mode == self.POST:
+                retried = self._retried_post(request.data)
+                if retried is not None:
+                    return self._response(retried)
+            else:
+                current = self.get_queryset().filter(date=day).first()
+                if mode == self.PATCH and current is None:
+                    raise exceptions.NotFound
+                check_if_match(request, current, lambda: self._current_or_none(current))
+
+            serializer = self.get_serializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = dict(serializer.validated_data)
+            body_date = data.pop("date", None)
+            if mode == self.POST:
+                if body_date is None:
+                    raise exceptions.ValidationError(
+                        {"date": [_("This field is required.")]}
+                    )
+                day = body_date
+                current = self.get_queryset().filter(date=day).first()
+            elif body_date is not None and body_date != day:
+                raise exceptions.ValidationError(
+                    {"date": [_("The date in the body does not match the URL.")]}
+                )
+            assert day is not None
+            uuid = data.pop("uuid", None)
+            if uuid is not None:
+                self._check_uuid(user, uuid, day)
+            scores = self._scores(
+                user, data.pop("scores", []), current, replace=mode == self.PUT
+            )
+            if mode == self.PUT:
+                data = {name: data.get(name) for name in services.ENTRY_FIELDS}
+            with service_errors(rename_entry_errors):
+                entry, created = services.entry_upsert(
+                    user=user, date=day, scores=scores, fields=data, uuid=uuid
+                )
+        entry = self.get_queryset().get(pk=entry.pk)
+        return self._response(
+            entry, status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+    def _current_or_none(self, entry: Entry | None) -> dict | None:
+        return None if entry is None else self.get_serializer(entry).data
+
+    @staticmethod
+    def _check_uuid(user, uuid, day: datetime.date) -> None:
+        if is_buried(user, Tombstone.Kind.ENTRY, uuid):
+            raise Gone
+        holder = Entry.objects.filter(uuid=uuid).values_list("user_id", "date").first()
+        if holder is not None and holder != (user.pk, day):
+            raise uuid_taken()
+
+    @staticmethod
+    def _scores(user, items, current: Entry | None, *, replace: bool):
+        """Symptom uuids to ids. With ``replace``, every symptom scored on the
+        current entry and not listed becomes unanswered."""
+        uuids = [item["symptom_uuid"] for item in items]
+        ids = dict(
+            Symptom.objects.available_to(user)
+            .filter(uuid__in=uuids)
+            .values_list("uuid", "pk")
+        )
+        errors: list[dict] = []
+        seen = set()
+        for uuid in uuids:
+            if uuid not in ids:
+                errors.append({"symptom": [_("Unknown symptom.")]})
+            elif uuid in seen:
+                errors.append({"symptom": [_("This symptom is listed twice.")]})
+            else:
+                errors.append({})
+            seen.add(uuid)
+        if any(errors):
+            raise exceptions.ValidationError({"scores": errors})
+        scores = {ids[item["symptom_uuid"]]: item["score"] for item in items}
+        if replace and current is not None:
+            for score in current.scores.all():
+                scores.setdefault(score.symptom_id, None)
+        return scores

@@ -1,0 +1,278 @@
+"""Serializers of the diary's API. They check the shape of the input; the views
+pass what they validated to the functions in ``diary.services``, which enforce
+the rules (the same rules, and the same messages, as the web pages).
+
+Integer ids never appear: objects are named by ``uuid``, symptoms in scores and
+in the tracked list too. Every object carries ``sync_version`` and
+``updated_at``.
+"""
+
+from decimal import Decimal
+
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.settings import api_settings
+
+from accounts.models import User, time_zone_choices
+
+from ..models import NOTES_MAX_LENGTH, BellScore, Crash, Entry, Medication, Symptom
+from .sync import StrictUUIDField, client_uuid_field
+
+NON_FIELD_ERRORS_KEY = api_settings.NON_FIELD_ERRORS_KEY
+SYNC_FIELDS = ["sync_version", "created_at", "updated_at"]
+MAX_SCORES = 500
+MAX_TRACKED = 500
+
+
+class ChoiceField(serializers.ChoiceField):
+    """A choice whose error names the allowed values and never repeats the input
+    (which need not even be encodable, such as a lone surrogate)."""
+
+    LISTED_MAX = 20
+
+    def __init__(self, choices, **kwargs):
+        super().__init__(choices, **kwargs)
+        if "invalid_choice" in kwargs.get("error_messages", {}):
+            return
+        keys = ", ".join(str(key) for key in self.choices if key != "")
+        listed = len(self.choices) <= self.LISTED_MAX
+
+        def message() -> str:
+            if listed:
+                return gettext("Choose one of: %(choices)s.") % {"choices": keys}
+            return gettext("Not one of the allowed values.")
+
+        # Lazy, so the message is in the language of the request.
+        self.error_messages["invalid_choice"] = lazy(message, str)()
+
+
+def notes_field(**kwargs) -> serializers.CharField:
+    return serializers.CharField(
+        max_length=NOTES_MAX_LENGTH, allow_blank=True, required=False, **kwargs
+    )
+
+
+# ----------------------------------------------------------------------- symptoms
+
+
+class SymptomSerializer(serializers.ModelSerializer):
+    """A symptom of the built-in catalogue (read-only) or one of the user's own."""
+
+    uuid = client_uuid_field()
+    name = serializers.CharField(max_length=80)
+    description = serializers.CharField(max_length=240, allow_blank=True, default="")
+    is_builtin = serializers.BooleanField(read_only=True)
+    tracked = serializers.BooleanField(
+        read_only=True,
+        source="api_tracked",
+        help_text=_("On the user's check-in (set the list and order through me/)."),
+    )
+    archived = serializers.BooleanField(
+        read_only=True,
+        source="api_archived",
+        help_text=_("Once tracked, now hidden from the check-in; scores are kept."),
+    )
+
+    class Meta:
+        model = Symptom
+        fields = [
+            "uuid",
+            "name",
+            "description",
+            "is_builtin",
+            "tracked",
+            "archived",
+            *SYNC_FIELDS,
+        ]
+        read_only_fields = SYNC_FIELDS
+
+
+# ------------------------------------------------------------------------ entries
+
+
+class FlatListSerializer(serializers.ListSerializer):
+    """Errors about the list itself (not a list, too long) name the field, not
+    ``field.non_field_errors``."""
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            detail = error.detail
+            if isinstance(detail, dict) and set(detail) == {NON_FIELD_ERRORS_KEY}:
+                raise serializers.ValidationError(
+                    detail[NON_FIELD_ERRORS_KEY]
+                ) from None
+            raise
+
+
+class ScoreSerializer(serializers.Serializer):
+    symptom = StrictUUIDField(source="symptom_uuid", help_text=_("A symptom's uuid."))
+    score = serializers.IntegerField(
+        min_value=0,
+        max_value=10,
+        allow_null=True,
+        help_text=_("0 (none) to 10 (worst). null: not answered (clears a score)."),
+    )
+
+
+def hours_field() -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=3,
+        decimal_places=1,
+        min_value=Decimal("0"),
+        max_value=Decimal("24"),
+        allow_null=True,
+        required=False,
+        coerce_to_string=False,
+    )
+
+
+def zero_to_ten(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(
+        min_value=0, max_value=10, allow_null=True, required=False, **kwargs
+    )
+
+
+class EntrySerializer(serializers.ModelSerializer):
+    """One day. Every field is optional; `null` is "not answered", never zero."""
+
+    uuid = StrictUUIDField(
+        required=False,
+        help_text=_(
+            "Optional: a UUID generated by the client, used when the day has no "
+            "entry yet, so that a retried request never makes a duplicate."
+        ),
+    )
+    date = serializers.DateField(
+        required=False,
+        help_text=_("YYYY-MM-DD, the user's local date; required when POSTing."),
+    )
+    function_score = ChoiceField(
+        choices=BellScore.choices,
+        allow_null=True,
+        required=False,
+        help_text=_("Bell disability scale, 0-100 in steps of 10."),
+    )
+    hours_upright = hours_field()
+    sleep_hours = hours_field()
+    sleep_quality = zero_to_ten(help_text=_("0 = very poor, 10 = very good."))
+    physical_exertion = zero_to_ten(
+        help_text=_("0 = none at all, 10 = the most you can do.")
+    )
+    cognitive_exertion = zero_to_ten(
+        help_text=_("0 = none at all, 10 = the most you can do.")
+    )
+    notes = notes_field(allow_null=True)
+    scores = FlatListSerializer(
+        child=ScoreSerializer(), required=False, max_length=MAX_SCORES
+    )
+
+    class Meta:
+        model = Entry
+        fields = [
+            "uuid",
+            "date",
+            "function_score",
+            "hours_upright",
+            "sleep_hours",
+            "sleep_quality",
+            "physical_exertion",
+            "cognitive_exertion",
+            "notes",
+            "scores",
+            *SYNC_FIELDS,
+        ]
+        read_only_fields = SYNC_FIELDS
+
+
+# ------------------------------------------------------------------------ crashes
+
+
+class CrashSerializer(serializers.ModelSerializer):
+    uuid = client_uuid_field()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(
+        allow_null=True, default=None, help_text=_("null while ongoing.")
+    )
+    severity = ChoiceField(choices=Crash.Severity.choices)
+    trigger = ChoiceField(choices=Crash.Trigger.choices, default=Crash.Trigger.UNKNOWN)
+    notes = notes_field(default="")
+
+    class Meta:
+        model = Crash
+        fields = [
+            "uuid",
+            "start_date",
+            "end_date",
+            "severity",
+            "trigger",
+            "notes",
+            *SYNC_FIELDS,
+        ]
+        read_only_fields = SYNC_FIELDS
+
+
+# -------------------------------------------------------------------- medications
+
+
+class MedicationSerializer(serializers.ModelSerializer):
+    uuid = client_uuid_field()
+    name = serializers.CharField(max_length=120)
+    kind = ChoiceField(
+        choices=Medication.Kind.choices, default=Medication.Kind.MEDICATION
+    )
+    dose = serializers.CharField(max_length=80, allow_blank=True, default="")
+    start_date = serializers.DateField(allow_null=True, default=None)
+    stop_date = serializers.DateField(allow_null=True, default=None)
+    notes = notes_field(default="")
+
+    class Meta:
+        model = Medication
+        fields = [
+            "uuid",
+            "name",
+            "kind",
+            "dose",
+            "start_date",
+            "stop_date",
+            "notes",
+            *SYNC_FIELDS,
+        ]
+        read_only_fields = SYNC_FIELDS
+
+
+# ---------------------------------------------------------------------------- me
+
+
+class MeSerializer(serializers.Serializer):
+    """The signed-in user's profile. `tracked_symptoms` is the check-in: the
+    symptoms' uuids in order; symptoms left out are archived (scores kept)."""
+
+    email = serializers.EmailField(read_only=True)
+    display_name = serializers.CharField(
+        max_length=80, allow_blank=True, required=False
+    )
+    time_zone = ChoiceField(
+        choices=time_zone_choices(),
+        required=False,
+        error_messages={
+            "invalid_choice": _(
+                "Not a known time zone; use an IANA name such as Europe/London."
+            )
+        },
+    )
+    takes_opioids = ChoiceField(
+        choices=User.OpioidAnswer.choices, allow_blank=True, required=False
+    )
+    tracked_symptoms = serializers.ListField(
+        child=StrictUUIDField(),
+        max_length=MAX_TRACKED,
+        required=False,
+        help_text=_("Symptom uuids in check-in order."),
+    )
+    sync_version = serializers.IntegerField(
+        read_only=True, help_text=_("The user's change counter.")
+    )

@@ -1,0 +1,360 @@
+"""The diary's API: the profile (``me/``), symptoms, crashes, other medications,
+trends and the before/after analysis. Daily entries are in ``diary.api.entries``,
+the LDN courses in ``diary.api.treatments``; the sync rules every write follows
+are in ``diary.api.sync``.
+
+Every query starts from the requesting user (``for_user``), so another user's
+object is a 404, never a 403.
+"""
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
+from rest_framework import exceptions, status
+from rest_framework.decorators import action, api_view
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from accounts.services import user_update_settings
+
+from .. import services
+from ..before_after import BASELINE_WEEKS_DEFAULT, LAST_8_WEEKS, before_after_report
+from ..forms.analysis import AnalysisForm
+from ..forms.trends import TrendsRangeForm
+from ..models import (
+    Crash,
+    Medication,
+    Symptom,
+    Tombstone,
+    TrackedSymptom,
+)
+from ..trends import trends_payload
+from .serializers import (
+    CrashSerializer,
+    MedicationSerializer,
+    MeSerializer,
+    SymptomSerializer,
+)
+from .sync import (
+    ERROR,
+    SyncedCreateMixin,
+    SyncedDestroyMixin,
+    SyncedUpdateMixin,
+    crud_schema,
+    lock_owner,
+    pagination,
+    service_errors,
+)
+
+
+def form_errors(form) -> dict[str, list[str]]:
+    """A Django form's errors in the API's shape."""
+    return {
+        ("non_field_errors" if name == "__all__" else name): [str(m) for m in errors]
+        for name, errors in form.errors.items()
+    }
+
+
+# ---------------------------------------------------------------------------- me
+
+
+def _profile(user) -> dict:
+    tracked = (
+        TrackedSymptom.objects.for_user(user)
+        .active()
+        .order_by("position", "id")
+        .values_list("symptom__uuid", flat=True)
+    )
+    return {
+        "email": user.email,
+        "display_name": user.display_name,
+        "time_zone": user.time_zone,
+        "takes_opioids": user.takes_opioids,
+        "tracked_symptoms": list(tracked),
+        "sync_version": user.sync_version,
+    }
+
+
+@extend_schema(tags=["me"])
+class MeView(GenericAPIView):
+    """The signed-in user's profile and the check-in's symptoms in order."""
+
+    serializer_class = MeSerializer
+    pagination_class = None
+    SETTINGS = ("display_name", "time_zone", "takes_opioids")
+
+    @extend_schema(summary="Your profile")
+    def get(self, request):
+        return Response(self.get_serializer(_profile(request.user)).data)
+
+    @extend_schema(
+        summary="Change your profile, or the symptoms on your check-in",
+        description=(
+            "`tracked_symptoms` sets the check-in to exactly these symptoms (uuids "
+            "from symptoms/), in this order; symptoms left out are archived and "
+            "keep their scores."
+        ),
+        responses={200: MeSerializer, 400: ERROR},
+    )
+    def patch(self, request):
+        user = request.user
+        serializer = self.get_serializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        with transaction.atomic():
+            lock_owner(user)
+            if "tracked_symptoms" in data:
+                self._set_tracked(user, data["tracked_symptoms"])
+            if any(name in data for name in self.SETTINGS):
+                with service_errors():
+                    user_update_settings(
+                        user=user,
+                        **{
+                            name: data.get(name, getattr(user, name))
+                            for name in self.SETTINGS
+                        },
+                    )
+        user.refresh_from_db(fields=["sync_version"])
+        return Response(self.get_serializer(_profile(user)).data)
+
+    @staticmethod
+    def _set_tracked(user, uuids) -> None:
+        ids = dict(
+            Symptom.objects.available_to(user)
+            .filter(uuid__in=uuids)
+            .values_list("uuid", "pk")
+        )
+        unknown = [str(u) for u in uuids if u not in ids]
+        if unknown:
+            raise exceptions.ValidationError(
+                {
+                    "tracked_symptoms": [
+                        _("Unknown symptom: %(uuid)s.") % {"uuid": unknown[0]}
+                    ]
+                }
+            )
+        with service_errors():
+            services.symptoms_set_order(user=user, symptom_ids=[ids[u] for u in uuids])
+
+
+# ----------------------------------------------------------------------- symptoms
+
+
+class BuiltinSymptomReadOnly(exceptions.APIException):
+    status_code = status.HTTP_405_METHOD_NOT_ALLOWED
+    default_code = "builtin_read_only"
+    default_detail = _(
+        "Built-in symptoms cannot be changed or deleted. To stop scoring one, "
+        "archive it (POST symptoms/{uuid}/archive/)."
+    )
+
+
+@crud_schema("symptoms", SymptomSerializer)
+@extend_schema(tags=["symptoms"])
+class SymptomViewSet(SyncedCreateMixin, SyncedUpdateMixin, SyncedDestroyMixin):
+    """The built-in catalogue (read-only) and the user's own symptoms."""
+
+    serializer_class = SymptomSerializer
+    tombstone_kind = Tombstone.Kind.SYMPTOM
+    pagination_class = pagination("default_position", "id")
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Symptom.objects.none()
+        user = self.request.user
+        tracked = TrackedSymptom.objects.for_user(user).filter(symptom=OuterRef("pk"))
+        return (
+            Symptom.objects.available_to(user)
+            .annotate(
+                api_tracked=Exists(tracked.filter(archived_at__isnull=True)),
+                api_archived=Exists(tracked.filter(archived_at__isnull=False)),
+            )
+            .order_by("default_position", "id")
+        )
+
+    def existing_for_uuid(self, uuid):
+        return self.get_queryset().filter(owner=self.request.user, uuid=uuid).first()
+
+    def check_writable(self, instance) -> None:
+        if instance.is_builtin:
+            self.headers["Allow"] = "GET, HEAD, OPTIONS"
+            raise BuiltinSymptomReadOnly
+
+    def service_create(self, data):
+        with service_errors():
+            return services.symptom_create_own(user=self.owner, **data)
+
+    def service_update(self, instance, data):
+        with service_errors():
+            return services.symptom_update_own(
+                symptom=instance,
+                name=data.get("name", instance.name),
+                description=data.get("description", instance.description),
+            )
+
+    def service_delete(self, instance):
+        services.symptom_delete_own(symptom=instance)
+
+    @extend_schema(
+        summary="Put a symptom on your check-in (or bring an archived one back)",
+        request=None,
+        responses={200: SymptomSerializer, 404: ERROR},
+    )
+    @action(detail=True, methods=["post"])
+    def track(self, request, uuid=None):
+        with transaction.atomic():
+            lock_owner(request.user)
+            symptom = self.get_object()
+            services.symptom_track(user=request.user, symptom=symptom)
+        return self.object_response(self.reload(symptom))
+
+    @extend_schema(
+        summary="Stop asking about a symptom (its scores are kept)",
+        request=None,
+        responses={200: SymptomSerializer, 404: ERROR},
+    )
+    @action(detail=True, methods=["post"])
+    def archive(self, request, uuid=None):
+        with transaction.atomic():
+            lock_owner(request.user)
+            symptom = self.get_object()
+            tracked = TrackedSymptom.objects.for_user(request.user).filter(
+                symptom=symptom
+            )
+            for item in tracked:
+                services.symptom_archive(tracked=item)
+        return self.object_response(self.reload(symptom))
+
+
+# ------------------------------------------------------------ crashes, medications
+
+
+@crud_schema("crashes", CrashSerializer)
+@extend_schema(tags=["crashes"])
+class CrashViewSet(SyncedCreateMixin, SyncedUpdateMixin, SyncedDestroyMixin):
+    """Post-exertional malaise episodes; no end date means ongoing."""
+
+    serializer_class = CrashSerializer
+    tombstone_kind = Tombstone.Kind.CRASH
+    pagination_class = pagination("-start_date", "-id")
+
+    def get_queryset(self):
+        return Crash.objects.for_user(self.request.user)
+
+    def service_create(self, data):
+        with service_errors():
+            return services.crash_create(user=self.owner, **data)
+
+    def service_update(self, instance, data):
+        with service_errors():
+            return services.crash_update(crash=instance, **data)
+
+    def service_delete(self, instance):
+        services.crash_delete(crash=instance)
+
+
+@crud_schema("medications", MedicationSerializer)
+@extend_schema(tags=["treatments"])
+class MedicationViewSet(SyncedCreateMixin, SyncedUpdateMixin, SyncedDestroyMixin):
+    """Other medications and supplements, with start and stop dates."""
+
+    serializer_class = MedicationSerializer
+    tombstone_kind = Tombstone.Kind.MEDICATION
+    pagination_class = pagination("-created_at", "-id")
+
+    def get_queryset(self):
+        return Medication.objects.for_user(self.request.user)
+
+    def service_create(self, data):
+        with service_errors():
+            return services.medication_create(user=self.owner, **data)
+
+    def service_update(self, instance, data):
+        with service_errors():
+            return services.medication_update(medication=instance, **data)
+
+    def service_delete(self, instance):
+        services.medication_delete(medication=instance)
+
+
+# ------------------------------------------------------------ trends and analysis
+
+
+@extend_schema(
+    summary="The trends chart's data (the same as the web page's)",
+    description=(
+        "A preset (`preset`) or your own dates (`start`, optional `end`). Days "
+        "not logged are null, never 0. Carries a `disclaimer`: not medical advice."
+    ),
+    parameters=[
+        OpenApiParameter(
+            "preset",
+            OpenApiTypes.STR,
+            enum=["30", "90", "180", "365", "ldn", "all"],
+            description="Default 90 (days).",
+        ),
+        OpenApiParameter("start", OpenApiTypes.DATE),
+        OpenApiParameter("end", OpenApiTypes.DATE, description="Default today."),
+    ],
+    responses={
+        200: OpenApiResponse(OpenApiTypes.OBJECT, description="The trends payload."),
+        400: ERROR,
+    },
+    tags=["analysis"],
+)
+@api_view(["GET"])
+def trends(request):
+    form = TrendsRangeForm(request.query_params, user=request.user)
+    if not form.is_valid():
+        raise exceptions.ValidationError(form_errors(form))
+    return Response(
+        trends_payload(
+            user=request.user,
+            start=form.cleaned_data["range_start"],
+            end=form.cleaned_data["range_end"],
+        )
+    )
+
+
+@extend_schema(
+    summary="Before/after LDN (n-of-1) comparison, as on the analysis page",
+    description=(
+        "Carries a `disclaimer`: not medical advice, and a change in one person's "
+        "diary cannot show that LDN caused it."
+    ),
+    parameters=[
+        OpenApiParameter(
+            "comparison",
+            OpenApiTypes.STR,
+            enum=["last8w", "current_dose", "custom"],
+            description="Default last8w.",
+        ),
+        OpenApiParameter("start", OpenApiTypes.DATE, description="For custom."),
+        OpenApiParameter("end", OpenApiTypes.DATE, description="For custom."),
+        OpenApiParameter(
+            "baseline_weeks", OpenApiTypes.INT, description="2 to 52, default 8."
+        ),
+    ],
+    responses={
+        200: OpenApiResponse(OpenApiTypes.OBJECT, description="The report."),
+        400: ERROR,
+    },
+    tags=["analysis"],
+)
+@api_view(["GET"])
+def analysis(request):
+    data = request.query_params.copy()
+    data.setdefault("comparison", LAST_8_WEEKS)
+    data.setdefault("baseline_weeks", str(BASELINE_WEEKS_DEFAULT))
+    form = AnalysisForm(data, today=request.user.local_today())
+    if not form.is_valid():
+        raise exceptions.ValidationError(form_errors(form))
+    with service_errors():
+        report = before_after_report(user=request.user, **form.parameters())
+    return Response(report)
