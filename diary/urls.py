@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
-from .views import checkin, crashes, home, symptoms, treatments
+from .reminders import views as reminder_views
+from .views import analysis, checkin, crashes, home, symptoms, treatments, trends
 
 
 class IsoDateConverter:
@@ -28,6 +29,11 @@ urlpatterns = [
     path("checkin/<isodate:day>/", checkin.checkin, name="checkin-date"),
     path("checkin/<isodate:day>/delete/", checkin.entry_delete, name="entry-delete"),
     path("entries/", checkin.entry_list, name="entry-list"),
+    # Trends and the before/after analysis
+    path("trends/", trends.trends, name="trends"),
+    path("trends/data/", trends.trends_data, name="trends-data"),
+    path("trends/preferences/", trends.trends_preferences, name="trends-preferences"),
+    path("analysis/", analysis.analysis, name="analysis"),
     # Symptoms
     path("symptoms/", symptoms.symptom_list, name="symptom-list"),
     path("symptoms/add/", symptoms.symptom_add, name="symptom-add"),
@@ -119,5 +125,11 @@ urlpatterns = [
         "treatments/medications/<uuid:medication_uuid>/delete/",
         treatments.medication_delete,
         name="medication-delete",
+    ),
+    # Reminders
+    path(
+        "reminders/unsubscribe/<str:token>/",
+        reminder_views.reminder_unsubscribe,
+        name="reminder-unsubscribe",
     ),
 ]

@@ -13,5 +13,4 @@ urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("diary.api.urls")),
     path("", include("evidence.api.urls")),
-    path("", include("diary.sharing.api_urls")),
 ]
