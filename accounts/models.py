@@ -90,7 +90,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     medical_notice_acknowledged_at = models.DateTimeField(
         _("notice acknowledged at"), null=True, blank=True
     )
-    is_active = models.BooleanField(_("active"), default=True)  # type: ignore[assignment]
+    is_active = models.BooleanField(_("active"), default=True)  # type: ignore[misc]
     is_staff = models.BooleanField(_("staff status"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     reminder_enabled = models.BooleanField(
@@ -111,7 +111,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: list[str] = []  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("user")

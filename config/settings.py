@@ -300,10 +300,13 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+ACCESS_TOKEN_LIFETIME = datetime.timedelta(
+    minutes=env_int("API_ACCESS_TOKEN_MINUTES", 10)
+)
+if ACCESS_TOKEN_LIFETIME > datetime.timedelta(minutes=15):
+    raise ImproperlyConfigured("API_ACCESS_TOKEN_MINUTES must be 15 or less.")
 SIMPLE_JWT = {
-    "ACCESS_TOKEN_LIFETIME": datetime.timedelta(
-        minutes=env_int("API_ACCESS_TOKEN_MINUTES", 10)
-    ),
+    "ACCESS_TOKEN_LIFETIME": ACCESS_TOKEN_LIFETIME,
     "SIGNING_KEY": SECRET_KEY,
     "ALGORITHM": "HS256",
     "AUTH_HEADER_TYPES": ("Bearer",),
@@ -313,8 +316,6 @@ SIMPLE_JWT = {
     "JTI_CLAIM": "jti",
     "UPDATE_LAST_LOGIN": False,
 }
-if SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"] > datetime.timedelta(minutes=15):
-    raise ImproperlyConfigured("API_ACCESS_TOKEN_MINUTES must be 15 or less.")
 API_REFRESH_TOKEN_DAYS = env_int("API_REFRESH_TOKEN_DAYS", 30)
 SPECTACULAR_SETTINGS = {
     "TITLE": "LDN Diary API",

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from .managers import (
@@ -35,6 +36,7 @@ class Synced(models.Model):
     counter at this row's last write (see ``services.next_sync_version``)."""
 
     sync_version = models.BigIntegerField(default=0, db_index=True, editable=False)
+    uuid: "uuid.UUID"
 
     class Meta:
         abstract = True
@@ -117,7 +119,7 @@ class Symptom(Synced):
                 name="symptom_builtin_slug_unique",
             ),
             models.UniqueConstraint(
-                models.functions.Lower("name"),
+                Lower("name"),
                 "owner",
                 name="symptom_name_unique_per_owner",
             ),

@@ -338,9 +338,11 @@ def entry_upsert(
     # The version bump locks the user's row first, so two requests for the same
     # day queue here and the second one finds (and edits) the first one's entry.
     version = next_sync_version(user)
-    entry = Entry.objects.select_for_update().filter(user=user, date=date).first()
-    created = entry is None
-    if created:
+    found = Entry.objects.select_for_update().filter(user=user, date=date).first()
+    created = found is None
+    if found is not None:
+        entry = found
+    else:
         _refuse_deleted(Tombstone.Kind.ENTRY, uuid)
         entry = Entry(user=user, date=date)
         if uuid is not None:

@@ -16,7 +16,7 @@ class DeviceTokenAuthentication(JWTAuthentication):
     def get_user(self, validated_token):
         device_id = validated_token.get("device")
         if not device_id:
-            raise InvalidToken(_("Token has no device."))
+            raise InvalidToken(str(_("Token has no device.")))
         device = (
             Device.objects.select_related("user")
             .filter(uuid=device_id, revoked_at__isnull=True)
@@ -27,9 +27,10 @@ class DeviceTokenAuthentication(JWTAuthentication):
                 _("This device is signed out. Sign in again."), code="device_revoked"
             )
         if str(device.user.pk) != str(validated_token.get("user_id")):
-            raise InvalidToken(_("Token does not match its device."))
-        device.user.api_device = device
-        return device.user
+            raise InvalidToken(str(_("Token does not match its device.")))
+        user = device.user
+        user.api_device = device  # type: ignore[attr-defined]  # the device in use
+        return user
 
 
 class DeviceTokenScheme(OpenApiAuthenticationExtension):

@@ -1,4 +1,5 @@
 from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -74,7 +75,7 @@ class SignupSerializer(serializers.Serializer):
         )
         try:
             password_validation.validate_password(attrs["password"], candidate)
-        except Exception as error:  # django ValidationError
+        except DjangoValidationError as error:
             raise serializers.ValidationError(
                 {"password": list(error.messages)}
             ) from None

@@ -7,7 +7,7 @@ class SettingsRateThrottle(SimpleRateThrottle):
     REST_FRAMEWORK setting (environment, tests) takes effect without a restart."""
 
     def get_rate(self):
-        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+        return api_settings.DEFAULT_THROTTLE_RATES[str(self.scope)]
 
 
 class LoginIPThrottle(SettingsRateThrottle):

@@ -40,7 +40,7 @@ class TokenRejected(exceptions.APIException):
 
 
 def _token_pair(device: Device, refresh: str) -> dict:
-    lifetime = settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"]
+    lifetime = settings.ACCESS_TOKEN_LIFETIME
     return {
         "access": services.access_token_for(device=device),
         "access_expires_in": int(lifetime.total_seconds()),

@@ -1,6 +1,7 @@
 """The daily check-in: one screen, every answer optional, unanswered is missing."""
 
 import datetime
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -8,11 +9,15 @@ from django.utils.translation import gettext_lazy as _
 from ..models import NOTES_MAX_LENGTH, BellScore, Entry, Symptom
 from .fields import IsoDateInput, LenientDecimalField, notes_field
 
+StrOrPromise = Any  # str or a lazy translation
+
 SCORE_CHOICES = [("", _("Not answered"))] + [(str(i), str(i)) for i in range(11)]
 NOT_ANSWERED = _("Not answered")
 
 
-def score_field(label: str, help_text: str = "") -> forms.TypedChoiceField:
+def score_field(
+    label: StrOrPromise, help_text: StrOrPromise = ""
+) -> forms.TypedChoiceField:
     return forms.TypedChoiceField(
         label=label,
         help_text=help_text,
@@ -24,7 +29,7 @@ def score_field(label: str, help_text: str = "") -> forms.TypedChoiceField:
     )
 
 
-def hours_field(label: str) -> LenientDecimalField:
+def hours_field(label: StrOrPromise) -> LenientDecimalField:
     return LenientDecimalField(
         label=label,
         required=False,
