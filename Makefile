@@ -20,7 +20,7 @@ help:
 	@echo "make run            set up everything and start the site on http://$(HOST):$(PORT)"
 	@echo "make test           set up everything and run the default test suite (SQLite)"
 	@echo "make test-services  run the suite on PostgreSQL, Redis, a Celery worker, Chromium"
-	@echo "make lint           ruff and mypy"
+	@echo "make lint           ruff, mypy, the OpenAPI schema (no warnings), migrations"
 	@echo "make vendor         re-fetch vendored front-end libraries and verify hashes"
 	@echo "make bench          run the benchmarks under bench/"
 	@echo "make demo           create a demo account with a year of realistic data"
@@ -68,6 +68,9 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(TEST_ENV) $(BIN)/mypy
+	@mkdir -p var
+	$(TEST_ENV) $(BIN)/python manage.py spectacular --fail-on-warn --validate --file var/openapi.yaml
+	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
 format: venv
 	$(BIN)/ruff format .

@@ -1,5 +1,6 @@
 from django.urls import path, register_converter
 
+from .exports import views as export_views
 from .reminders import views as reminder_views
 from .views import analysis, checkin, crashes, home, symptoms, treatments, trends
 
@@ -131,5 +132,23 @@ urlpatterns = [
         "reminders/unsubscribe/<str:token>/",
         reminder_views.reminder_unsubscribe,
         name="reminder-unsubscribe",
+    ),
+    # Exports
+    path("exports/", export_views.export_list, name="export-list"),
+    path("exports/new/", export_views.export_create, name="export-create"),
+    path(
+        "exports/<uuid:job_uuid>/status/",
+        export_views.export_status,
+        name="export-status",
+    ),
+    path(
+        "exports/<uuid:job_uuid>/download/",
+        export_views.export_download,
+        name="export-download",
+    ),
+    path(
+        "exports/<uuid:job_uuid>/delete/",
+        export_views.export_delete,
+        name="export-delete",
     ),
 ]

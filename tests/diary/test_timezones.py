@@ -72,9 +72,15 @@ def test_future_means_future_in_the_users_zone(client):
     response = client.post(reverse("diary:checkin"), {"date": "2026-03-10"})
     assert response.status_code == 200
     assert "in the future" in response.content.decode()
-    assert client.post(reverse("diary:checkin"), {"date": "2026-03-09"}).status_code == 302
+    assert (
+        client.post(reverse("diary:checkin"), {"date": "2026-03-09"}).status_code == 302
+    )
 
     auckland = UserFactory(time_zone="Pacific/Auckland")
     client.force_login(auckland)
-    assert client.post(reverse("diary:checkin"), {"date": "2026-03-10"}).status_code == 302
-    assert client.post(reverse("diary:checkin"), {"date": "2026-03-11"}).status_code == 200
+    assert (
+        client.post(reverse("diary:checkin"), {"date": "2026-03-10"}).status_code == 302
+    )
+    assert (
+        client.post(reverse("diary:checkin"), {"date": "2026-03-11"}).status_code == 200
+    )
