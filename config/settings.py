@@ -243,6 +243,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
 }
 EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 7)
+# Share links: failed guesses allowed per client address in the window, and the
+# header that carries the client address behind a reverse proxy (unset: REMOTE_ADDR).
+SHARE_GUESS_LIMIT = env_int("SHARE_GUESS_LIMIT", 20)
+SHARE_GUESS_WINDOW_SECONDS = env_int("SHARE_GUESS_WINDOW_SECONDS", 600)
+SHARE_CLIENT_IP_HEADER = os.environ.get("SHARE_CLIENT_IP_HEADER", "")
 
 CACHES = {
     "default": (

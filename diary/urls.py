@@ -2,6 +2,7 @@ from django.urls import path, register_converter
 
 from .exports import views as export_views
 from .reminders import views as reminder_views
+from .sharing import views as share_views
 from .views import analysis, checkin, crashes, home, symptoms, treatments, trends
 
 
@@ -151,4 +152,14 @@ urlpatterns = [
         export_views.export_delete,
         name="export-delete",
     ),
+    # Share links
+    path("share/", share_views.share_list, name="share-list"),
+    path("share/new/", share_views.share_create, name="share-create"),
+    path(
+        "share/<uuid:link_uuid>/revoke/",
+        share_views.share_revoke,
+        name="share-revoke",
+    ),
+    path("s/<str:token>/", share_views.share_view, name="share-view"),
+    path("s/<str:token>/pdf/", share_views.share_pdf, name="share-pdf"),
 ]
