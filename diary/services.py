@@ -81,6 +81,11 @@ def validate_not_future(*, user: User, date: datetime.date, field: str) -> None:
 # ------------------------------------------------------------------------ symptoms
 
 
+# A chart with many lines is hard to read on a bad day: a new account starts with
+# its first three symptoms on the trends chart; the others are one tick away.
+CHART_DEFAULT_SHOWN = 3
+
+
 def symptoms_load_builtin() -> int:
     """Create or update the built-in catalogue by slug. Returns how many exist."""
     for position, (slug, name, description, _default) in enumerate(BUILTIN_SYMPTOMS):
@@ -107,7 +112,11 @@ def symptoms_track_defaults(*, user: User) -> None:
     TrackedSymptom.objects.bulk_create(
         [
             TrackedSymptom(
-                user=user, symptom=symptoms[slug], position=index, sync_version=version
+                user=user,
+                symptom=symptoms[slug],
+                position=index,
+                sync_version=version,
+                shown_on_trends=index < CHART_DEFAULT_SHOWN,
             )
             for index, slug in enumerate(default_slugs)
             if slug in symptoms
@@ -127,10 +136,15 @@ def symptom_track(*, user: User, symptom: Symptom) -> TrackedSymptom:
     if symptom.owner_id not in (None, user.pk):
         raise Symptom.DoesNotExist
     version = next_sync_version(user)
+    shown = TrackedSymptom.objects.for_user(user).active().filter(shown_on_trends=True)
     tracked, created = TrackedSymptom.objects.get_or_create(
         user=user,
         symptom=symptom,
-        defaults={"position": _next_position(user), "sync_version": version},
+        defaults={
+            "position": _next_position(user),
+            "sync_version": version,
+            "shown_on_trends": shown.count() < CHART_DEFAULT_SHOWN,
+        },
     )
     if not created and tracked.archived_at is not None:
         tracked.archived_at = None

@@ -510,7 +510,27 @@ def test_hidden_symptoms_stay_in_the_payload_marked_not_shown(alice):
     payload = trends_payload(user=alice, start=day(6, today), end=today)
     assert payload["series"][0]["uuid"] == str(first.symptom.uuid)
     assert payload["series"][0]["shown"] is False
-    assert all(s["shown"] for s in payload["series"][1:])
+    # A new account shows its first three symptoms on the chart; the first is
+    # hidden now, so two are shown and the rest wait in the payload, not shown.
+    assert [s["shown"] for s in payload["series"][1:]] == [True, True] + [False] * (
+        len(payload["series"]) - 3
+    )
+
+
+def test_a_new_account_shows_three_symptoms_on_the_chart_and_adds_up_to_three(alice):
+    shown = TrackedSymptom.objects.for_user(alice).active().filter(shown_on_trends=True)
+    assert shown.count() == 3
+    assert list(shown.in_order()) == list(
+        TrackedSymptom.objects.for_user(alice).active().in_order()[:3]
+    )
+    from diary import services
+    from diary.models import Symptom
+
+    services.symptom_track(user=alice, symptom=Symptom.objects.get(slug="joint-pain"))
+    assert shown.count() == 3  # already three: the new one waits for a tick
+    shown.filter(symptom__slug="fatigue").update(shown_on_trends=False)
+    services.symptom_track(user=alice, symptom=Symptom.objects.get(slug="sore-throat"))
+    assert shown.filter(symptom__slug="sore-throat").exists()
 
 
 # --- Query count ----------------------------------------------------------------------
