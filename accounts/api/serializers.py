@@ -3,13 +3,15 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from config.api.fields import StrictBooleanField, StrictCharField
+
 from ..models import Device, User, time_zone_choices
 
 
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(max_length=256, trim_whitespace=False)
-    device_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    password = StrictCharField(max_length=256, trim_whitespace=False)
+    device_name = StrictCharField(max_length=80, required=False, allow_blank=True)
 
 
 class TokenPairSerializer(serializers.Serializer):
@@ -24,7 +26,7 @@ class TokenPairSerializer(serializers.Serializer):
 
 
 class RefreshRequestSerializer(serializers.Serializer):
-    refresh = serializers.CharField(max_length=200)
+    refresh = StrictCharField(max_length=200)
 
 
 class DeviceSerializer(serializers.ModelSerializer):
@@ -42,17 +44,13 @@ class DeviceSerializer(serializers.ModelSerializer):
 
 class SignupSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(
-        max_length=256, trim_whitespace=False, write_only=True
-    )
+    password = StrictCharField(max_length=256, trim_whitespace=False, write_only=True)
     time_zone = serializers.ChoiceField(choices=time_zone_choices())
-    display_name = serializers.CharField(
-        max_length=80, required=False, allow_blank=True
-    )
-    notice_acknowledged = serializers.BooleanField(
+    display_name = StrictCharField(max_length=80, required=False, allow_blank=True)
+    notice_acknowledged = StrictBooleanField(
         help_text=_("Must be true: the user has read the not-medical-advice notice.")
     )
-    device_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    device_name = StrictCharField(max_length=80, required=False, allow_blank=True)
 
     def validate_email(self, value: str) -> str:
         value = value.strip().lower()

@@ -13,6 +13,8 @@ from rest_framework.decorators import (
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
+from config.api.errors import ERROR
+
 from .. import services
 from ..models import Device
 from .serializers import (
@@ -56,7 +58,7 @@ def _user_agent(request) -> str:
 @extend_schema(
     summary="Sign in a mobile app",
     request=TokenRequestSerializer,
-    responses={200: TokenPairSerializer},
+    responses={200: TokenPairSerializer, 400: ERROR, 401: ERROR, 429: ERROR},
     tags=["auth"],
 )
 @api_view(["POST"])
@@ -84,7 +86,7 @@ def token_obtain(request):
 @extend_schema(
     summary="Swap a refresh token for a new pair (the old refresh token stops working)",
     request=RefreshRequestSerializer,
-    responses={200: TokenPairSerializer},
+    responses={200: TokenPairSerializer, 400: ERROR, 401: ERROR, 429: ERROR},
     tags=["auth"],
 )
 @api_view(["POST"])
@@ -109,7 +111,7 @@ def token_refresh(request):
 @extend_schema(
     summary="Sign this device out (its refresh and access tokens stop working)",
     request=RefreshRequestSerializer,
-    responses={204: None},
+    responses={204: None, 400: ERROR, 429: ERROR},
     tags=["auth"],
 )
 @api_view(["POST"])
@@ -133,7 +135,7 @@ def logout(request):
 @extend_schema(
     summary="Create an account from the app and sign this device in",
     request=SignupSerializer,
-    responses={201: TokenPairSerializer},
+    responses={201: TokenPairSerializer, 400: ERROR, 429: ERROR},
     tags=["auth"],
 )
 @api_view(["POST"])
@@ -172,7 +174,9 @@ def device_list(request):
     )
 
 
-@extend_schema(summary="Sign a device out", responses={204: None}, tags=["auth"])
+@extend_schema(
+    summary="Sign a device out", responses={204: None, 404: ERROR}, tags=["auth"]
+)
 @api_view(["DELETE"])
 @permission_classes([IsAuthenticated])
 def device_revoke(request, device_uuid):

@@ -3,8 +3,25 @@
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from rest_framework import exceptions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
+
+# The shape in the OpenAPI schema. Built with inline_serializer: a declared field
+# called "errors" would shadow Serializer.errors for type checkers.
+ErrorSerializer = inline_serializer(
+    "Error",
+    {
+        "code": serializers.CharField(),
+        "message": serializers.CharField(),
+        "errors": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()),
+            help_text=_("Messages by field name."),
+        ),
+    },
+)
+ERROR = OpenApiResponse(ErrorSerializer, description="Error")
 
 
 def _text(value) -> str:

@@ -1,9 +1,9 @@
 """Everything under /api/v1/. Each app's API lives in its own ``api`` package."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from .views import meta
+from .views import meta, not_found
 
 app_name = "api"
 urlpatterns = [
@@ -13,4 +13,9 @@ urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("diary.api.urls")),
     path("", include("evidence.api.urls")),
+    path("", include("diary.sharing.api_urls")),
+    path("", include("diary.exports.api_urls")),
+    # Last: any other address under /api/v1/ is a 404 in the API's JSON shape,
+    # not Django's HTML page.
+    re_path(r"^[\s\S]*$", not_found),
 ]

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.decorators import (
     api_view,
     authentication_classes,
@@ -34,6 +34,15 @@ def meta(request):
             "disclaimer": NOT_MEDICAL_ADVICE,
         }
     )
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def not_found(request):
+    """No such endpoint: the one error shape, like every other API error."""
+    raise exceptions.NotFound
 
 
 NOT_MEDICAL_ADVICE = (

@@ -74,7 +74,7 @@ ENTRY_WRITE = {200: EntrySerializer, 201: EntrySerializer, 400: ERROR, 410: GONE
             OpenApiParameter("from", OpenApiTypes.DATE, description="First day."),
             OpenApiParameter("to", OpenApiTypes.DATE, description="Last day."),
         ],
-        responses={200: EntrySerializer(many=True), 400: ERROR},
+        responses={200: EntrySerializer(many=True), 400: ERROR, 404: ERROR},
     ),
     create=extend_schema(
         summary="Create the day's entry, or add to it",
@@ -138,8 +138,9 @@ class EntryViewSet(viewsets.GenericViewSet):
 
     def list(self, request):
         params = request.query_params
-        start = _parse_date(params["from"], "from") if params.get("from") else None
-        end = _parse_date(params["to"], "to") if params.get("to") else None
+        # Sent empty is not a date (a 400), not "no filter".
+        start = _parse_date(params["from"], "from") if "from" in params else None
+        end = _parse_date(params["to"], "to") if "to" in params else None
         if start and end and end < start:
             raise exceptions.ValidationError(
                 {"to": [_("The end date is before the start date.")]}
@@ -199,18 +200,20 @@ class EntryViewSet(viewsets.GenericViewSet):
         with transaction.atomic():
             lock_owner(user)
             current = None
+            if mode != self.POST:
+                current = self.get_queryset().filter(date=day).first()
+                if mode == self.PATCH and current is None:
+                    raise exceptions.NotFound
+
+            serializer = self.get_serializer(data=request.data)
+            # A malformed request is a 400, even a retry, whatever it is based on.
+            serializer.is_valid(raise_exception=True)
             if mode == self.POST:
                 retried = self._retried_post(request.data)
                 if retried is not None:
                     return self._response(retried)
             else:
-                current = self.get_queryset().filter(date=day).first()
-                if mode == self.PATCH and current is None:
-                    raise exceptions.NotFound
                 check_if_match(request, current, lambda: self._current_or_none(current))
-
-            serializer = self.get_serializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
             data = dict(serializer.validated_data)
             body_date = data.pop("date", None)
             if mode == self.POST:

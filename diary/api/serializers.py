@@ -7,15 +7,23 @@ in the tracked list too. Every object carries ``sync_version`` and
 ``updated_at``.
 """
 
+import re
 from decimal import Decimal
 
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from accounts.models import User, time_zone_choices
+from config.api.fields import (
+    DecimalNumberField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+)
 
 from ..models import NOTES_MAX_LENGTH, BellScore, Crash, Entry, Medication, Symptom
 from .sync import StrictUUIDField, client_uuid_field
@@ -47,9 +55,17 @@ class ChoiceField(serializers.ChoiceField):
         # Lazy, so the message is in the language of the request.
         self.error_messages["invalid_choice"] = lazy(message, str)()
 
+    def to_internal_value(self, data):
+        # Of the JSON type of the choices: DRF would take "1" for 1 (and 1 for "1").
+        if not (data == "" and self.allow_blank) and not any(
+            type(data) is type(key) for key in self.choices
+        ):
+            self.fail("invalid_choice", input=data)
+        return super().to_internal_value(data)
+
 
 def notes_field(**kwargs) -> serializers.CharField:
-    return serializers.CharField(
+    return StrictCharField(
         max_length=NOTES_MAX_LENGTH, allow_blank=True, required=False, **kwargs
     )
 
@@ -61,8 +77,8 @@ class SymptomSerializer(serializers.ModelSerializer):
     """A symptom of the built-in catalogue (read-only) or one of the user's own."""
 
     uuid = client_uuid_field()
-    name = serializers.CharField(max_length=80)
-    description = serializers.CharField(max_length=240, allow_blank=True, default="")
+    name = StrictCharField(max_length=80)
+    description = StrictCharField(max_length=240, allow_blank=True, default="")
     is_builtin = serializers.BooleanField(read_only=True)
     tracked = serializers.BooleanField(
         read_only=True,
@@ -110,7 +126,7 @@ class FlatListSerializer(serializers.ListSerializer):
 
 class ScoreSerializer(serializers.Serializer):
     symptom = StrictUUIDField(source="symptom_uuid", help_text=_("A symptom's uuid."))
-    score = serializers.IntegerField(
+    score = StrictIntegerField(
         min_value=0,
         max_value=10,
         allow_null=True,
@@ -119,7 +135,7 @@ class ScoreSerializer(serializers.Serializer):
 
 
 def hours_field() -> serializers.DecimalField:
-    return serializers.DecimalField(
+    return DecimalNumberField(
         max_digits=3,
         decimal_places=1,
         min_value=Decimal("0"),
@@ -131,7 +147,7 @@ def hours_field() -> serializers.DecimalField:
 
 
 def zero_to_ten(**kwargs) -> serializers.IntegerField:
-    return serializers.IntegerField(
+    return StrictIntegerField(
         min_value=0, max_value=10, allow_null=True, required=False, **kwargs
     )
 
@@ -220,11 +236,11 @@ class CrashSerializer(serializers.ModelSerializer):
 
 class MedicationSerializer(serializers.ModelSerializer):
     uuid = client_uuid_field()
-    name = serializers.CharField(max_length=120)
+    name = StrictCharField(max_length=120)
     kind = ChoiceField(
         choices=Medication.Kind.choices, default=Medication.Kind.MEDICATION
     )
-    dose = serializers.CharField(max_length=80, allow_blank=True, default="")
+    dose = StrictCharField(max_length=80, allow_blank=True, default="")
     start_date = serializers.DateField(allow_null=True, default=None)
     stop_date = serializers.DateField(allow_null=True, default=None)
     notes = notes_field(default="")
@@ -246,15 +262,43 @@ class MedicationSerializer(serializers.ModelSerializer):
 
 # ---------------------------------------------------------------------------- me
 
+HOUR_MINUTE = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": f"^{HOUR_MINUTE.pattern}$", "example": "19:00"}
+)
+class HourMinuteField(serializers.TimeField):
+    """A time of day as exactly "HH:MM" (24-hour clock), in and out."""
+
+    default_error_messages = {
+        "invalid": _("Enter a time of day as HH:MM, for example 19:00.")
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str) or not HOUR_MINUTE.fullmatch(value):
+            self.fail("invalid")
+        return super().to_internal_value(value)
+
+
+class RemindersSerializer(serializers.Serializer):
+    """The daily check-in reminder by e-mail (never more than one a day)."""
+
+    enabled = StrictBooleanField(required=False)
+    time = HourMinuteField(
+        required=False, help_text=_("HH:MM, in the user's own time zone.")
+    )
+
 
 class MeSerializer(serializers.Serializer):
     """The signed-in user's profile. `tracked_symptoms` is the check-in: the
     symptoms' uuids in order; symptoms left out are archived (scores kept)."""
 
     email = serializers.EmailField(read_only=True)
-    display_name = serializers.CharField(
-        max_length=80, allow_blank=True, required=False
-    )
+    display_name = StrictCharField(max_length=80, allow_blank=True, required=False)
     time_zone = ChoiceField(
         choices=time_zone_choices(),
         required=False,
@@ -272,6 +316,12 @@ class MeSerializer(serializers.Serializer):
         max_length=MAX_TRACKED,
         required=False,
         help_text=_("Symptom uuids in check-in order."),
+    )
+    reminders = RemindersSerializer(
+        required=False,
+        help_text=_(
+            "The daily check-in reminder. PATCH changes only the keys it sends."
+        ),
     )
     sync_version = serializers.IntegerField(
         read_only=True, help_text=_("The user's change counter.")

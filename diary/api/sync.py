@@ -34,12 +34,12 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
-    inline_serializer,
 )
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from accounts.models import User
+from config.api.errors import ERROR, ErrorSerializer
 from config.api.pagination import DefaultCursorPagination
 
 from ..models import Tombstone
@@ -201,22 +201,6 @@ IF_MATCH = OpenApiParameter(
 )
 
 
-# Built with inline_serializer: a declared field called "errors" would shadow
-# Serializer.errors for type checkers.
-ErrorSerializer = inline_serializer(
-    "Error",
-    {
-        "code": serializers.CharField(),
-        "message": serializers.CharField(),
-        "errors": serializers.DictField(
-            child=serializers.ListField(child=serializers.CharField()),
-            help_text=_("Messages by field name."),
-        ),
-    },
-)
-
-
-ERROR = OpenApiResponse(ErrorSerializer, description="Error")
 GONE = OpenApiResponse(
     ErrorSerializer, description="This uuid belongs to an item that was deleted."
 )
@@ -232,7 +216,11 @@ STALE = OpenApiResponse(
 def crud_schema(name: str, serializer, *, can_update: bool = True, parameters=()):
     """The OpenAPI description of a synced resource's operations."""
     ops = {
-        "list": extend_schema(summary=f"List {name}", parameters=[*parameters]),
+        "list": extend_schema(
+            summary=f"List {name}",
+            parameters=[*parameters],
+            responses={200: serializer(many=True), 400: ERROR, 404: ERROR},
+        ),
         "retrieve": extend_schema(
             summary=f"One of {name} (with ETag)",
             parameters=[*parameters],
@@ -334,6 +322,9 @@ class SyncedCreateMixin(SyncedViewSet):
         try:
             with transaction.atomic():
                 lock_owner(request.user)
+                # A malformed request is a 400 even when its uuid is known.
+                serializer = self.get_serializer(data=request.data)
+                serializer.is_valid(raise_exception=True)
                 if uuid is not None:
                     existing = self.existing_for_uuid(uuid)
                     if existing is not None:
@@ -342,8 +333,6 @@ class SyncedCreateMixin(SyncedViewSet):
                         raise Gone
                     if self.uuid_in_use(uuid):
                         raise uuid_taken()
-                serializer = self.get_serializer(data=request.data)
-                serializer.is_valid(raise_exception=True)
                 instance = self.service_create(dict(serializer.validated_data))
         except IntegrityError:
             # Another account created this uuid at the same moment.
@@ -358,11 +347,12 @@ class SyncedUpdateMixin(SyncedViewSet):
             lock_owner(request.user)
             instance = self.get_object()
             self.check_writable(instance)
-            check_if_match(request, instance, lambda: self.representation(instance))
             serializer = self.get_serializer(
                 instance, data=request.data, partial=partial
             )
+            # A malformed request is a 400 whatever it is based on; then 412.
             serializer.is_valid(raise_exception=True)
+            check_if_match(request, instance, lambda: self.representation(instance))
             data = dict(serializer.validated_data)
             body_uuid = data.pop("uuid", None)
             if body_uuid is not None and body_uuid != instance.uuid:

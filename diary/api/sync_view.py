@@ -49,9 +49,8 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, Greatest
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerExtension
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.decorators import api_view
@@ -89,6 +88,7 @@ from .treatments import (
 PAGE_SIZE = 1000
 CURSOR_PREFIX = "v1."
 _CURSOR = re.compile(r"v1\.(0|[1-9][0-9]{0,17})")
+CURSOR_PATTERN = r"^(0|v1\.(0|[1-9][0-9]{0,17}))?$"
 
 # ------------------------------------------------------------------- serializers
 
@@ -97,10 +97,10 @@ class TrackedSymptomSerializer(serializers.ModelSerializer):
     """One symptom on the user's check-in."""
 
     symptom = serializers.UUIDField(
-        source="symptom_uuid", read_only=True, help_text="The symptom's uuid."
+        source="symptom_uuid", read_only=True, help_text=_("The symptom's uuid.")
     )
     archived = serializers.SerializerMethodField(
-        help_text="Hidden from the check-in; its scores are kept."
+        help_text=_("Hidden from the check-in; its scores are kept.")
     )
 
     class Meta:
@@ -129,7 +129,7 @@ class CourseRow:
 def _with_course(serializer: type[serializers.ModelSerializer]):
     class WithCourse(CourseRow, serializer):  # type: ignore[valid-type,misc]
         course = serializers.UUIDField(
-            source="course_uuid", read_only=True, help_text="The course's uuid."
+            source="course_uuid", read_only=True, help_text=_("The course's uuid.")
         )
 
         class Meta(serializer.Meta):  # type: ignore[name-defined]
@@ -346,7 +346,7 @@ def collect(user: User, after: int | None, upto: int, page_size: int):
 
 
 class SyncChangesSerializer(serializers.Serializer):
-    symptoms = SymptomSerializer(many=True, help_text="Your own symptoms.")
+    symptoms = SymptomSerializer(many=True, help_text=_("Your own symptoms."))
     tracked_symptoms = TrackedSymptomSerializer(many=True)
     entries = EntrySerializer(many=True)
     crashes = CrashSerializer(many=True)
@@ -359,14 +359,14 @@ class SyncChangesSerializer(serializers.Serializer):
 
 class SyncSerializer(serializers.Serializer):
     cursor = serializers.CharField(
-        help_text="Send it as `since` next time. Opaque: do not parse it."
+        help_text=_("Send it as `since` next time. Opaque: do not parse it.")
     )
     changes = SyncChangesSerializer(
-        help_text="Created or changed since the cursor, by kind."
+        help_text=_("Created or changed since the cursor, by kind.")
     )
-    deleted = TombstoneSerializer(many=True, help_text="Deleted since the cursor.")
+    deleted = TombstoneSerializer(many=True, help_text=_("Deleted since the cursor."))
     has_more = serializers.BooleanField(
-        help_text="More changes are waiting: pull again at once with `cursor`."
+        help_text=_("More changes are waiting: pull again at once with `cursor`.")
     )
 
 
@@ -381,7 +381,7 @@ class SyncSerializer(serializers.Serializer):
     parameters=[
         OpenApiParameter(
             "since",
-            OpenApiTypes.STR,
+            {"type": "string", "pattern": CURSOR_PATTERN},
             description="The cursor of your last sync; absent or 0 for everything.",
         )
     ],
@@ -415,7 +415,7 @@ def sync(request):
         {
             "cursor": make_cursor(cursor),
             "changes": changes,
-            "deleted": [],
+            "deleted": TombstoneSerializer(page[DELETED.name], many=True).data,
             "has_more": cursor < upto,
         }
     )

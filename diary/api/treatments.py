@@ -21,6 +21,8 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 from rest_framework.generics import get_object_or_404
 
+from config.api.fields import DecimalNumberField, StrictCharField
+
 from .. import services
 from ..doses import current_dose
 from ..forms.treatments import DOSE_RANGE_MESSAGE, DOSE_STEP_MESSAGE
@@ -57,7 +59,7 @@ DOSE_ERRORS: dict[str, Any] = {
 def dose_field(**kwargs) -> serializers.DecimalField:
     """A dose in mg: more than 0, at most 50, in 0.1 mg steps, with the web form's
     messages (the services check the same range)."""
-    return serializers.DecimalField(
+    return DecimalNumberField(
         max_digits=3,
         decimal_places=1,
         min_value=Decimal("0.1"),
@@ -86,8 +88,8 @@ class CourseSerializer(serializers.ModelSerializer):
     uuid = client_uuid_field()
     start_date = serializers.DateField()
     formulation = ChoiceField(choices=TreatmentCourse.Formulation.choices)
-    strength = serializers.CharField(max_length=40, allow_blank=True, default="")
-    pharmacy = serializers.CharField(max_length=120, allow_blank=True, default="")
+    strength = StrictCharField(max_length=40, allow_blank=True, default="")
+    pharmacy = StrictCharField(max_length=120, allow_blank=True, default="")
     notes = notes_field(default="")
     first_dose_mg = dose_field(
         write_only=True,
@@ -155,7 +157,7 @@ class DoseChangeSerializer(serializers.ModelSerializer):
     time_of_day = ChoiceField(
         choices=DoseChange.TimeOfDay.choices, allow_blank=True, default=""
     )
-    note = serializers.CharField(max_length=500, allow_blank=True, default="")
+    note = StrictCharField(max_length=500, allow_blank=True, default="")
 
     class Meta:
         model = DoseChange
@@ -174,7 +176,7 @@ class DoseChangeSerializer(serializers.ModelSerializer):
 class MissedDoseSerializer(serializers.ModelSerializer):
     uuid = client_uuid_field()
     date = serializers.DateField()
-    note = serializers.CharField(max_length=500, allow_blank=True, default="")
+    note = StrictCharField(max_length=500, allow_blank=True, default="")
 
     class Meta:
         model = MissedDose
@@ -186,14 +188,14 @@ class SideEffectSerializer(serializers.ModelSerializer):
     uuid = client_uuid_field()
     date = serializers.DateField()
     kind = ChoiceField(choices=SideEffect.Kind.choices)
-    other_description = serializers.CharField(
+    other_description = StrictCharField(
         max_length=120,
         allow_blank=True,
         default="",
         help_text=_("Required when kind is other."),
     )
     severity = ChoiceField(choices=SideEffect.Severity.choices)
-    note = serializers.CharField(max_length=500, allow_blank=True, default="")
+    note = StrictCharField(max_length=500, allow_blank=True, default="")
 
     class Meta:
         model = SideEffect

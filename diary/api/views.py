@@ -34,6 +34,7 @@ from ..models import (
     Tombstone,
     TrackedSymptom,
 )
+from ..reminders.services import reminder_settings_update
 from ..trends import trends_payload
 from .serializers import (
     CrashSerializer,
@@ -49,6 +50,7 @@ from .sync import (
     crud_schema,
     lock_owner,
     pagination,
+    renamer,
     service_errors,
 )
 
@@ -77,6 +79,7 @@ def _profile(user) -> dict:
         "time_zone": user.time_zone,
         "takes_opioids": user.takes_opioids,
         "tracked_symptoms": list(tracked),
+        "reminders": {"enabled": user.reminder_enabled, "time": user.reminder_time},
         "sync_version": user.sync_version,
     }
 
@@ -119,6 +122,14 @@ class MeView(GenericAPIView):
                             name: data.get(name, getattr(user, name))
                             for name in self.SETTINGS
                         },
+                    )
+            if "reminders" in data:
+                reminders = data["reminders"]
+                with service_errors(renamer({"reminder_time": "reminders.time"})):
+                    reminder_settings_update(
+                        user=user,
+                        enabled=reminders.get("enabled", user.reminder_enabled),
+                        time=reminders.get("time", user.reminder_time),
                     )
         user.refresh_from_db(fields=["sync_version"])
         return Response(self.get_serializer(_profile(user)).data)
@@ -286,6 +297,18 @@ class MedicationViewSet(SyncedCreateMixin, SyncedUpdateMixin, SyncedDestroyMixin
 # ------------------------------------------------------------ trends and analysis
 
 
+def refuse_empty(params, names) -> None:
+    """A parameter sent empty is a 400 naming it, not "use the default" (the
+    web forms send empty fields; an API client leaves them out)."""
+    errors = {
+        name: [_("Leave this parameter out, or give it a value.")]
+        for name in names
+        if name in params and params[name] == ""
+    }
+    if errors:
+        raise exceptions.ValidationError(errors)
+
+
 @extend_schema(
     summary="The trends chart's data (the same as the web page's)",
     description=(
@@ -310,6 +333,7 @@ class MedicationViewSet(SyncedCreateMixin, SyncedUpdateMixin, SyncedDestroyMixin
 )
 @api_view(["GET"])
 def trends(request):
+    refuse_empty(request.query_params, ("preset", "start", "end"))
     form = TrendsRangeForm(request.query_params, user=request.user)
     if not form.is_valid():
         raise exceptions.ValidationError(form_errors(form))
@@ -338,7 +362,9 @@ def trends(request):
         OpenApiParameter("start", OpenApiTypes.DATE, description="For custom."),
         OpenApiParameter("end", OpenApiTypes.DATE, description="For custom."),
         OpenApiParameter(
-            "baseline_weeks", OpenApiTypes.INT, description="2 to 52, default 8."
+            "baseline_weeks",
+            {"type": "integer", "minimum": 2, "maximum": 52},
+            description="2 to 52, default 8.",
         ),
     ],
     responses={
@@ -349,6 +375,7 @@ def trends(request):
 )
 @api_view(["GET"])
 def analysis(request):
+    refuse_empty(request.query_params, ("comparison", "start", "end", "baseline_weeks"))
     data = request.query_params.copy()
     data.setdefault("comparison", LAST_8_WEEKS)
     data.setdefault("baseline_weeks", str(BASELINE_WEEKS_DEFAULT))

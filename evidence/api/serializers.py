@@ -13,6 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from diary.builtin_symptoms import BUILTIN_SYMPTOMS
 from diary.models import Symptom
 
 from ..models import Study
@@ -163,24 +164,42 @@ class StudyDetailSerializer(StudySerializer):
         return not_medical_advice()
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        # The catalogue ships with the app; blank means "any".
+        "enum": [slug for slug, _name, _description, _default in BUILTIN_SYMPTOMS]
+        + [""],
+    }
+)
+class BuiltinSymptomSlugField(serializers.SlugRelatedField):
+    """A built-in symptom by its slug; the schema lists the slugs."""
+
+
 class StudyFilterSerializer(serializers.Serializer):
     """The list's query parameters. A value that is not one of the choices is a
     400 that names the parameter (unlike the web page, which ignores it)."""
 
+    # Blank means "any" (as the web page's filter form sends it).
     group = serializers.ChoiceField(
-        choices=Study.Group.choices, required=False, help_text=_("Only this group.")
+        choices=Study.Group.choices,
+        required=False,
+        allow_blank=True,
+        help_text=_("Only this group."),
     )
     level = serializers.ChoiceField(
         choices=Study.Level.choices,
         required=False,
+        allow_blank=True,
         help_text=_("Only this evidence level."),
     )
     relevance = serializers.ChoiceField(
         choices=Study.Relevance.choices,
         required=False,
+        allow_blank=True,
         help_text=_("Only this relevance to ME/CFS."),
     )
-    symptom = serializers.SlugRelatedField(
+    symptom = BuiltinSymptomSlugField(
         slug_field="slug",
         queryset=Symptom.objects.builtin(),
         required=False,

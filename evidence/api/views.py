@@ -18,7 +18,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import viewsets
+from rest_framework import exceptions, viewsets
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny
 
@@ -38,6 +38,38 @@ class StudyPagination(LimitOffsetPagination):
 
     default_limit = 50
     max_limit = 100
+
+    # A limit or offset that is not a whole number is a 400 naming it (DRF
+    # would silently use the default).
+    def _whole_number(self, request, name: str, minimum: int) -> int | None:
+        raw = request.query_params.get(name)
+        if raw is None:
+            return None
+        if not (raw.isascii() and raw.isdigit()) or int(raw) < minimum:
+            raise exceptions.ValidationError(
+                {
+                    name: [
+                        _("Enter a whole number of at least %(min)d.")
+                        % {"min": minimum}
+                    ]
+                }
+            )
+        return int(raw)
+
+    def get_limit(self, request):
+        limit = self._whole_number(request, self.limit_query_param, 1)
+        return self.default_limit if limit is None else min(limit, self.max_limit)
+
+    def get_offset(self, request):
+        return self._whole_number(request, self.offset_query_param, 0) or 0
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        minimum = {self.limit_query_param: 1, self.offset_query_param: 0}
+        for parameter in parameters:
+            if parameter["name"] in minimum:
+                parameter["schema"]["minimum"] = minimum[parameter["name"]]
+        return parameters
 
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)

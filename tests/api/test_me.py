@@ -32,7 +32,7 @@ def test_owner_reads_their_profile(alice, alice_api):
     assert body["time_zone"] == "Europe/London"
     assert body["takes_opioids"] == ""
     assert body["tracked_symptoms"] == active_uuids(alice)
-    assert "reminders" not in body
+    assert body["reminders"] == {"enabled": False, "time": "19:00"}
     assert "id" not in body and "password" not in body
 
 
