@@ -550,6 +550,8 @@ def _save_unique(obj, message: str) -> None:
     """Save a row that belongs to a course, with a fresh sync version; a clash
     with the one-per-day constraints becomes an error on the date."""
     obj.sync_version = next_sync_version(obj.course.user)
+    if isinstance(obj, DoseChange):
+        _restamp_course(obj.course, obj.sync_version)
     if obj._state.adding:
         _refuse_taken_uuid(obj)
     try:
@@ -632,8 +634,17 @@ def dose_change_update(*, change: DoseChange, **data: object) -> DoseChange:
 @transaction.atomic
 def dose_change_delete(*, change: DoseChange) -> None:
     user = change.course.user
-    _bury(user, Tombstone.Kind.DOSE_CHANGE, [change.uuid], next_sync_version(user))
+    version = next_sync_version(user)
+    _bury(user, Tombstone.Kind.DOSE_CHANGE, [change.uuid], version)
+    _restamp_course(change.course, version)
     change.delete()
+
+
+def _restamp_course(course: TreatmentCourse, version: int) -> None:
+    """A course's current dose is derived from its dose history, so a change to
+    that history is a change to the course for syncing phones."""
+    TreatmentCourse.objects.filter(pk=course.pk).update(sync_version=version)
+    course.sync_version = version
 
 
 @transaction.atomic

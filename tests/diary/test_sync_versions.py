@@ -107,3 +107,16 @@ def test_a_uuid_taken_by_another_row_is_an_error_on_uuid(alice, bob):
         with pytest.raises(ValidationError) as info:
             create()
         assert "uuid" in info.value.message_dict
+
+
+def test_a_dose_change_restamps_its_course_for_sync(alice):
+    start = alice.local_today() - datetime.timedelta(days=10)
+    course = services.course_create(user=alice, start_date=start, formulation="liquid")
+    change = services.dose_change_add(
+        course=course, date=start, dose_mg=Decimal("1.5"), reason="start"
+    )
+    course.refresh_from_db()
+    assert course.sync_version == change.sync_version == version(alice)
+    services.dose_change_delete(change=change)
+    course.refresh_from_db()
+    assert course.sync_version == version(alice)
