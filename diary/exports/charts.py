@@ -29,6 +29,7 @@ escaped.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -67,6 +68,8 @@ GRID = "#dddddd"
 CRASH_FILL = "#e6e6e6"
 
 RESOLUTION_DAY = "day"
+_FROM_PAYLOAD = object()
+LEGEND_ORDER = ("daily", "rolling", "average", "ldn", "dose", "crash", "side_effect")
 
 
 @dataclass(frozen=True)
@@ -83,11 +86,21 @@ class ReportChart:
 # --- Public functions ---------------------------------------------------------------
 
 
-def report_charts(payload: Mapping[str, Any]) -> list[ReportChart]:
+def report_charts(
+    payload: Mapping[str, Any],
+    *,
+    ldn_start: str | datetime.date | None | object = _FROM_PAYLOAD,
+) -> list[ReportChart]:
     """One chart per series of the trends ``payload``, in its order, each with the
-    annotations the payload carries (LDN start, dose steps, crashes, side effects)."""
+    annotations the payload carries (LDN start, dose steps, crashes, side effects).
+
+    ``ldn_start`` replaces the payload's (the first course ever) when given, so
+    a report about a later course marks that course's start."""
     start = _parse(payload["range"]["start"])
     end = _parse(payload["range"]["end"])
+    if ldn_start is _FROM_PAYLOAD:
+        ldn_start = payload.get("ldn_start")
+    assert ldn_start is None or isinstance(ldn_start, str | datetime.date)
     return [
         ReportChart(
             name=series["name"],
@@ -99,7 +112,7 @@ def report_charts(payload: Mapping[str, Any]) -> list[ReportChart]:
                 start=start,
                 end=end,
                 resolution=payload.get("resolution", RESOLUTION_DAY),
-                ldn_start=payload.get("ldn_start"),
+                ldn_start=ldn_start,
                 dose_steps=payload.get("dose_steps") or (),
                 crashes=payload.get("crashes") or (),
                 side_effects=payload.get("side_effects") or (),
@@ -138,14 +151,16 @@ def symptom_chart_svg(
     ]
     logged = [(x, y) for x, y in points if y is not None]
 
-    parts: list[str] = [_defs()]
-    legend: list[str] = []
+    # Several charts share one HTML page, so the hatch pattern's id is per chart.
+    hatch = "crash-hatch-" + _slug(str(series.get("uuid") or name))
+    parts: list[str] = [_defs(hatch)]
+    legend: set[str] = set()
 
     # Background layers first: crash spans, then grid, then the lines on top.
-    crash_spans = _crash_spans(scale, crashes)
+    crash_spans = _crash_spans(scale, crashes, hatch)
     parts += crash_spans
     if crash_spans:
-        legend.append("crash")
+        legend.add("crash")
     parts.append(_score_axis())
     parts.append(_date_axis(scale))
 
@@ -155,17 +170,17 @@ def symptom_chart_svg(
         step_lines = _dose_lines(scale, dose_steps, dose_mg_max)
         parts += step_lines
         if step_lines:
-            legend.append("dose")
+            legend.add("dose")
 
     ldn_day = _parse(ldn_start) if ldn_start else None
     if ldn_day is not None and start <= ldn_day <= end:
         parts.append(_ldn_line(scale, ldn_day))
-        legend.append("ldn")
+        legend.add("ldn")
 
     markers = _side_effect_markers(scale, side_effects)
     parts += markers
     if markers:
-        legend.append("side_effect")
+        legend.add("side_effect")
 
     if daily:
         parts.append(_daily_trace(points))
@@ -175,11 +190,11 @@ def symptom_chart_svg(
             for point in series.get("rolling_mean", [])
         ]
         parts.append(_runs_path(rolling, css_class="rolling-mean", width=2.6))
-        legend += ["daily", "rolling"] if logged else []
+        legend |= {"daily", "rolling"} if logged else set()
     else:
         parts.append(_runs_path(points, css_class="average", width=2.2))
         parts.append(_dots(logged, radius=2.6, fill=INK))
-        legend += ["average"] if logged else []
+        legend |= {"average"} if logged else set()
 
     if not logged:
         parts.append(
@@ -193,7 +208,13 @@ def symptom_chart_svg(
             )
         )
 
-    parts.append(_legend(legend, resolution=resolution))
+    parts.append(
+        _legend(
+            [item for item in LEGEND_ORDER if item in legend],
+            resolution=resolution,
+            hatch=hatch,
+        )
+    )
 
     title = _("%(name)s: daily scores from %(start)s to %(end)s") % {
         "name": name,
@@ -306,11 +327,17 @@ def _line(
     )
 
 
-def _defs() -> str:
+def _slug(text: str) -> str:
+    """A short, id-safe token for ``text`` (stable, so the same chart is the same
+    markup)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+def _defs(hatch: str) -> str:
     # Diagonal hatching for crash spans: still visible when grey prints as white.
     return (
         "<defs>"
-        '<pattern id="crash-hatch" patternUnits="userSpaceOnUse" width="6" '
+        f'<pattern id="{hatch}" patternUnits="userSpaceOnUse" width="6" '
         'height="6" patternTransform="rotate(45)">'
         f'<rect width="6" height="6" fill="{CRASH_FILL}"/>'
         f'<line x1="0" y1="0" x2="0" y2="6" stroke="{LIGHT}" stroke-width="2"/>'
@@ -476,7 +503,9 @@ def _fmt_mg(value: float) -> str:
 # --- Annotations --------------------------------------------------------------------
 
 
-def _crash_spans(scale: _Scale, crashes: Iterable[Mapping[str, Any]]) -> list[str]:
+def _crash_spans(
+    scale: _Scale, crashes: Iterable[Mapping[str, Any]], hatch: str
+) -> list[str]:
     spans = []
     for crash in crashes:
         first = max(_parse(crash["start"]), scale.start)
@@ -487,7 +516,7 @@ def _crash_spans(scale: _Scale, crashes: Iterable[Mapping[str, Any]]) -> list[st
         spans.append(
             f'<rect class="crash-span" x="{_n(x1)}" y="{PLOT_TOP}" '
             f'width="{_n(max(x2 - x1, 1.5))}" height="{PLOT_BOTTOM - PLOT_TOP}" '
-            f'fill="url(#crash-hatch)" stroke="{MID}" stroke-width="0.6"/>'
+            f'fill="url(#{hatch})" stroke="{MID}" stroke-width="0.6"/>'
         )
     return spans
 
@@ -539,22 +568,6 @@ def _dose_lines(
             run.append((x1, y))
         run.append((x2, y))
     flush()
-    if lines:
-        current = _doses(ordered)
-        last_step = ordered[-1] if ordered else None
-        if current and last_step and last_step.get("dose_mg") is not None:
-            y = _y_of_dose(float(last_step["dose_mg"]), top)
-            labels.append(
-                _text(
-                    PLOT_RIGHT - 3,
-                    y - 4,
-                    _("%(dose)s mg") % {"dose": _fmt_mg(float(last_step["dose_mg"]))},
-                    size=10.5,
-                    anchor="end",
-                    weight="bold",
-                    css_class="dose-label",
-                )
-            )
     return lines + labels
 
 
@@ -654,7 +667,7 @@ def _dots(points: Sequence[tuple[float, float]], *, radius: float, fill: str) ->
 # --- Legend and description ---------------------------------------------------------
 
 
-def _legend(items: Sequence[str], *, resolution: str) -> str:
+def _legend(items: Sequence[str], *, resolution: str, hatch: str) -> str:
     if not items:
         return ""
     average = _("Weekly average") if resolution == "week" else _("Monthly average")
@@ -687,7 +700,7 @@ def _legend(items: Sequence[str], *, resolution: str) -> str:
         elif item == "crash":
             parts.append(
                 f'<rect x="{_n(x)}" y="{y - 11}" width="18" height="12" '
-                f'fill="url(#crash-hatch)" stroke="{MID}" stroke-width="0.6"/>'
+                f'fill="url(#{hatch})" stroke="{MID}" stroke-width="0.6"/>'
             )
             label = _("Crash")
         else:  # side_effect
