@@ -19,9 +19,7 @@ messages are those of the web page: both call ``diary.exports.services``.
 import uuid as uuid_lib
 from typing import cast
 
-from django.http import FileResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -43,7 +41,7 @@ from diary.api.serializers import ChoiceField
 from diary.api.sync import ERROR, pagination, service_errors
 
 from . import services
-from .builders import CONTENT_TYPES
+from .downloads import export_file_response
 from .models import DEFAULT_SECTIONS, ExportJob, ExportSection
 
 # ------------------------------------------------------------------------ errors
@@ -61,18 +59,6 @@ class ExportFailed(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "failed"
     default_detail = _("This export failed; ask for a new one.")
-
-
-def is_downloadable(job: ExportJob) -> bool:
-    return job.status == ExportJob.Status.DONE and job.expires_at > timezone.now()
-
-
-def download_filename(job: ExportJob, extension: str) -> str:
-    """The same name as the web page's download."""
-    return (
-        f"ldn-diary-{job.format.replace('_', '-')}-"
-        f"{job.start_date:%Y-%m-%d}-to-{job.end_date:%Y-%m-%d}.{extension}"
-    )
 
 
 # ------------------------------------------------------------------- serializers
@@ -132,7 +118,7 @@ class ExportJobSerializer(serializers.ModelSerializer):
         )
     )
     def get_download_url(self, job: ExportJob) -> str | None:
-        if not is_downloadable(job):
+        if not job.is_downloadable:
             return None
         path = reverse("api:export-download", args=[job.uuid])
         request = self.context.get("request")
@@ -284,22 +270,9 @@ class ExportViewSet(
             raise NotReady
         if job.status == ExportJob.Status.FAILED:
             raise ExportFailed(job.error or None)
-        if not is_downloadable(job):
+        if not job.is_downloadable:
             raise exceptions.NotFound(_("This export has expired."))
-        path = services.export_file_path(job)
-        if path is None:
-            raise exceptions.NotFound(_("This export has no file."))
-        try:
-            handle = path.open("rb")
-        except FileNotFoundError:
-            raise exceptions.NotFound(_("This export's file is gone.")) from None
-        extension = path.suffix.lstrip(".")
-        response = FileResponse(
-            handle,
-            as_attachment=True,
-            filename=download_filename(job, extension),
-            content_type=CONTENT_TYPES.get(extension, "application/octet-stream"),
-        )
-        response["Cache-Control"] = "no-store, private"
-        response["X-Content-Type-Options"] = "nosniff"
+        response = export_file_response(job)
+        if response is None:
+            raise exceptions.NotFound(_("This export's file is gone."))
         return response

@@ -91,3 +91,8 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.format} export {self.uuid}"
+
+    @property
+    def is_downloadable(self) -> bool:
+        """Finished and not yet past its retention date."""
+        return self.status == self.Status.DONE and self.expires_at > timezone.now()

@@ -9,10 +9,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from diary.forms.fields import add_service_errors
 
 from . import services
-from .builders import CONTENT_TYPES
+from .downloads import export_file_response
 from .forms import FORMAT_HELP, ExportForm
 from .models import ExportJob
 
@@ -30,10 +29,6 @@ LIST_LIMIT = 50
 
 def _get_job(request, job_uuid) -> ExportJob:
     return get_object_or_404(ExportJob.objects.for_user(request.user), uuid=job_uuid)
-
-
-def _is_downloadable(job: ExportJob) -> bool:
-    return job.status == ExportJob.Status.DONE and job.expires_at > timezone.now()
 
 
 def _render_list(request, form, status=200):
@@ -97,7 +92,7 @@ def export_status(request, job_uuid):
             "error": job.error,
             "download_url": (
                 reverse("diary:export-download", args=[job.uuid])
-                if _is_downloadable(job)
+                if job.is_downloadable
                 else None
             ),
         }
@@ -108,28 +103,11 @@ def export_status(request, job_uuid):
 @require_GET
 def export_download(request, job_uuid):
     job = _get_job(request, job_uuid)
-    if not _is_downloadable(job):
+    if not job.is_downloadable:
         raise Http404("This export is not ready.")
-    path = services.export_file_path(job)
-    if path is None:
-        raise Http404("This export has no file.")
-    try:
-        handle = path.open("rb")
-    except FileNotFoundError:
-        raise Http404("This export's file is gone.") from None
-    extension = path.suffix.lstrip(".")
-    filename = (
-        f"ldn-diary-{job.format.replace('_', '-')}-"
-        f"{job.start_date:%Y-%m-%d}-to-{job.end_date:%Y-%m-%d}"
-    )
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=f"{filename}.{extension}",
-        content_type=CONTENT_TYPES.get(extension, "application/octet-stream"),
-    )
-    response["Cache-Control"] = "no-store, private"
-    response["X-Content-Type-Options"] = "nosniff"
+    response = export_file_response(job)
+    if response is None:
+        raise Http404("This export's file is gone.")
     return response
 
 
