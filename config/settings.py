@@ -63,6 +63,17 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# The number of reverse proxies in front of the app that append to X-Forwarded-For.
+# 0 (the default): client headers are never trusted and the address is REMOTE_ADDR.
+# One setting for DRF's throttles, django-axes and the share-link guard, all through
+# accounts.net.client_ip.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if not 0 <= TRUSTED_PROXY_COUNT <= 10:
+    raise ImproperlyConfigured(
+        f"TRUSTED_PROXY_COUNT={TRUSTED_PROXY_COUNT} must be between 0 and 10: the "
+        "number of reverse proxies in front of the app (0 when there are none)."
+    )
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -303,6 +314,8 @@ REST_FRAMEWORK = {
         "refresh": os.environ.get("API_THROTTLE_REFRESH", "120/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # The same rule as accounts.net.client_ip: 0 means REMOTE_ADDR, never the header.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 ACCESS_TOKEN_LIFETIME = datetime.timedelta(

@@ -1,6 +1,8 @@
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from ..net import client_ip
+
 
 class SettingsRateThrottle(SimpleRateThrottle):
     """Reads its rate from the current settings at each request, so a changed
@@ -8,6 +10,10 @@ class SettingsRateThrottle(SimpleRateThrottle):
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES[str(self.scope)]
+
+    def get_ident(self, request):
+        # TRUSTED_PROXY_COUNT decides, as for axes and the share guard.
+        return client_ip(request)
 
 
 class LoginIPThrottle(SettingsRateThrottle):
