@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("evidence.api.urls")),
     path("", include("diary.sharing.api_urls")),
     path("", include("diary.exports.api_urls")),
+    path("", include("diary.portability.api.urls")),
     # Last: any other address under /api/v1/ is a 404 in the API's JSON shape,
     # not Django's HTML page.
     re_path(r"^[\s\S]*$", not_found),
