@@ -28,18 +28,6 @@ class LoginIPThrottle(SettingsRateThrottle):
         }
 
 
-class LoginAccountThrottle(SettingsRateThrottle):
-    """Sign-in attempts against one account, from anywhere."""
-
-    scope = "login_account"
-
-    def get_cache_key(self, request, view):
-        email = request.data.get("email") if hasattr(request.data, "get") else None
-        if not isinstance(email, str) or not email.strip():
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": email.strip().lower()}
-
-
 class SignupThrottle(LoginIPThrottle):
     scope = "signup"
 

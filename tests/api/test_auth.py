@@ -163,28 +163,6 @@ def test_garbage_bearer_token_gets_401(anon_api):
     assert authed("not.a.token").get(DEVICES).status_code == 401
 
 
-def test_login_is_throttled_per_account_with_retry_after(alice, settings):
-    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {
-            **rates,
-            "login_account": "3/hour",
-            "login_ip": "100/hour",
-        },
-    }
-    statuses = []
-    for index in range(5):
-        client = APIClient(REMOTE_ADDR=f"10.0.0.{index}")
-        statuses.append(sign_in(client, password="wrong").status_code)
-    assert statuses[:3] == [401, 401, 401]
-    assert statuses[3:] == [429, 429]
-    response = sign_in(APIClient(REMOTE_ADDR="10.0.0.9"))
-    assert response.status_code == 429
-    assert int(response["Retry-After"]) > 0
-    assert response.json()["code"] == "throttled"
-
-
 def test_login_is_throttled_per_ip(alice, bob, settings):
     rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
     settings.REST_FRAMEWORK = {
@@ -192,7 +170,6 @@ def test_login_is_throttled_per_ip(alice, bob, settings):
         "DEFAULT_THROTTLE_RATES": {
             **rates,
             "login_ip": "2/hour",
-            "login_account": "100/hour",
         },
     }
     client = APIClient(REMOTE_ADDR="10.1.1.1")
