@@ -19,6 +19,8 @@ from .net import UNKNOWN, client_ip
 
 # Where a browser's BrowserSession id is kept in its Django session.
 BROWSER_SESSION_KEY = "_browser_session"
+# How often a browser's "last used" is written (one small UPDATE at most).
+BROWSER_TOUCH_SECONDS = 60
 
 
 @transaction.atomic
@@ -215,17 +217,25 @@ def browser_session_track(
 ) -> BrowserSession | None:
     """Create or refresh the row for the signed-in browser making ``request``.
 
-    At most one write a minute per browser; follows the session key when Django
-    rotates it (log-in, password change)."""
+    Costs no query while the session already says which row is its own and that
+    the row was touched less than a minute ago; otherwise one or two. Follows
+    the session key when Django rotates it (log-in, password change)."""
     session = request.session
     user = user or getattr(request, "user", None)
     if user is None or not user.is_authenticated or not session.session_key:
         return None
     now = timezone.now()
-    browser_id = session.get(BROWSER_SESSION_KEY)
+    seen = session.get(BROWSER_SESSION_KEY)
+    if (
+        isinstance(seen, dict)
+        and seen.get("key") == session.session_key
+        and isinstance(seen.get("at"), int)
+        and now.timestamp() - seen["at"] < BROWSER_TOUCH_SECONDS
+    ):
+        return None
     row = None
-    if browser_id:
-        row = BrowserSession.objects.filter(uuid=browser_id, user=user).first()
+    if isinstance(seen, dict) and seen.get("id"):
+        row = BrowserSession.objects.filter(uuid=seen["id"], user=user).first()
     if row is None:
         row = BrowserSession.objects.filter(session_key=session.session_key).first()
     if row is None:
@@ -236,16 +246,16 @@ def browser_session_track(
             ip_address=_ip_or_none(request),
             last_used_at=now,
         )
-        session[BROWSER_SESSION_KEY] = str(row.uuid)
-        return row
-    if str(row.uuid) != browser_id:
-        session[BROWSER_SESSION_KEY] = str(row.uuid)
-    stale = now - row.last_used_at > datetime.timedelta(minutes=1)
-    if row.session_key != session.session_key or stale:
+    else:
         row.session_key = session.session_key
         row.last_used_at = now
         row.ip_address = _ip_or_none(request)
         row.save(update_fields=["session_key", "last_used_at", "ip_address"])
+    session[BROWSER_SESSION_KEY] = {
+        "id": str(row.uuid),
+        "key": session.session_key,
+        "at": int(now.timestamp()),
+    }
     return row
 
 

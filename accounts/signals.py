@@ -1,6 +1,8 @@
 """Log-in, log-out and failed log-ins, wherever they happen (web, admin, API),
 become security events the patient can read. Thin: each calls a service."""
 
+import time
+
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -13,6 +15,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from . import services
+from .middleware import SessionActivityMiddleware
 from .lockout import username_from
 from .models import BrowserSession, SecurityEvent
 
@@ -32,6 +35,8 @@ def on_logged_in(sender, request, user, **kwargs):
         user=user, kind=SecurityEvent.Kind.LOGIN, request=request
     )
     services.browser_session_track(request=request, user=user)
+    # The idle clock starts now, so the first page costs no session write.
+    request.session[SessionActivityMiddleware.LAST_SEEN_KEY] = int(time.time())
 
 
 @receiver(user_logged_out, dispatch_uid="accounts-logout-event")
