@@ -15,8 +15,8 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from . import services
-from .middleware import SessionActivityMiddleware
 from .lockout import username_from
+from .middleware import SessionActivityMiddleware
 from .models import BrowserSession, SecurityEvent
 
 
