@@ -160,6 +160,11 @@ urlpatterns = [
         share_views.share_revoke,
         name="share-revoke",
     ),
+    path(
+        "share/<uuid:link_uuid>/delete/",
+        share_views.share_delete,
+        name="share-delete",
+    ),
     path("s/<str:token>/", share_views.share_view, name="share-view"),
     path("s/<str:token>/pdf/", share_views.share_pdf, name="share-pdf"),
 ]

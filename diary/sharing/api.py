@@ -7,6 +7,9 @@
 - ``GET share-links/{uuid}/``: one link with its access log.
 - ``POST share-links/{uuid}/revoke/`` or ``DELETE share-links/{uuid}/``: stop the
   link. It stays listed, as revoked, with its access log.
+- ``POST share-links/{uuid}/delete/``: delete the link and its access log for
+  good (204). (``DELETE`` keeps its first meaning, revoke, for the apps that use
+  it.)
 
 Another user's link is a 404, as if it did not exist. The rules and messages are
 those of the web page: both call ``diary.sharing.services``.
@@ -209,6 +212,17 @@ UUID_PATH = OpenApiParameter("uuid", OpenApiTypes.UUID, OpenApiParameter.PATH)
         responses={204: OpenApiResponse(description="Revoked."), 404: ERROR},
         tags=["share links"],
     ),
+    erase=extend_schema(
+        summary="Delete a share link and its access log",
+        description=(
+            "Deletes the link and every visit in its access log, for good. The "
+            "link stops working at once."
+        ),
+        parameters=[UUID_PATH],
+        request=None,
+        responses={204: OpenApiResponse(description="Deleted."), 404: ERROR},
+        tags=["share links"],
+    ),
     revoke=extend_schema(
         summary="Revoke a share link",
         description="Stops the link at once. Revoking again changes nothing.",
@@ -290,3 +304,8 @@ class ShareLinkViewSet(
     def revoke(self, request, *args, **kwargs):
         link = services.share_link_revoke(link=self.get_object())
         return Response(self.get_serializer(self._fresh(link)).data)
+
+    @action(detail=True, methods=["post"], url_path="delete", url_name="delete")
+    def erase(self, request, *args, **kwargs):
+        services.share_link_delete(link=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -269,6 +269,7 @@ OPERATIONS: dict[str, Row] = {
     "symptoms_track_create": Row(uuid="symptom"),
     "symptoms_archive_create": Row(uuid="symptom"),
     "share_links_revoke_create": Row(uuid="share_link"),
+    "share_links_delete_create": Row(uuid="share_link", status=204),
     **crud(
         "symptom",
         prefix="symptoms",
