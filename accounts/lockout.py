@@ -14,7 +14,7 @@ def username_from(request, credentials=None) -> str:
         value = credentials.get("username") or credentials.get("email")
     if value is None and request is not None:
         data = getattr(request, "data", None)
-        if not hasattr(data, "get"):
+        if data is None or not hasattr(data, "get"):
             data = getattr(request, "POST", {})
         value = data.get("username") or data.get("email")
     return value.strip().lower() if isinstance(value, str) else ""

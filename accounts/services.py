@@ -295,6 +295,7 @@ def sessions_end_all(*, user: User, keep_session_key: str | None = None) -> int:
 
 def sign_out_everywhere_else(*, request: HttpRequest) -> int:
     user = request.user
+    assert isinstance(user, User)
     count = sessions_end_all(user=user, keep_session_key=request.session.session_key)
     security_event_record(
         user=user, kind=SecurityEvent.Kind.SIGNED_OUT_ELSEWHERE, request=request

@@ -17,14 +17,14 @@ from django.utils import timezone
 from . import services
 from .lockout import username_from
 from .middleware import SessionActivityMiddleware
-from .models import BrowserSession, SecurityEvent
+from .models import BrowserSession, SecurityEvent, User
 
 
-def _account(request, credentials) -> object | None:
+def _account(request, credentials) -> User | None:
     email = username_from(request, credentials)
     if not email:
         return None
-    return get_user_model().objects.filter(email__iexact=email).first()
+    return User.objects.filter(email__iexact=email).first()
 
 
 @receiver(user_logged_in, dispatch_uid="accounts-login-event")

@@ -231,7 +231,7 @@ def signup_confirm(request, uidb64, token):
     except (TypeError, ValueError, OverflowError, get_user_model().DoesNotExist):
         user = None
     valid = user is not None and services.email_confirm_tokens.check_token(user, token)
-    if not valid:
+    if user is None or not valid:
         return render(request, "registration/signup_confirm.html", {"valid": False})
     if request.method == "POST":
         services.signup_confirm(user=user, request=request)
