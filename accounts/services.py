@@ -2,6 +2,7 @@
 
 import datetime
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
@@ -314,6 +315,9 @@ def password_changed(
         keep = request.session.session_key
     with transaction.atomic():
         sessions_end_all(user=user, keep_session_key=keep)
+        # Whoever chose the new password may log in at once, from anywhere: the
+        # wrong-password lock on the account ends (django-axes).
+        axes_reset(username=user.email)
         if by_reset and not user.email_confirmed:
             # The reset link reached the inbox: the address is theirs.
             user.email_confirmed = True

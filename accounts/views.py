@@ -435,7 +435,8 @@ def two_factor_setup(request):
                 ),
             )
     else:
-        device = two_factor.two_factor_begin(user=user)
+        # A reload shows the same key, so an app that already scanned it still fits.
+        device = device or two_factor.two_factor_begin(user=user)
         form = TwoFactorEnableForm()
     context = {
         "form": form,

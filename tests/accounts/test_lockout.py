@@ -180,3 +180,22 @@ def test_a_success_resets_the_counter(alice):
         web_login("203.0.113.5", "wrong")
 
     assert web_login("203.0.113.5", PASSWORD)[0].status_code == 302
+
+
+def test_a_password_reset_ends_the_lock(alice, mailoutbox):
+    import re
+
+    for _ in range(3):
+        web_login("203.0.113.5", "wrong")
+    assert web_login("203.0.113.5", PASSWORD)[0].status_code == 429
+    visitor = Client(REMOTE_ADDR="203.0.113.5")
+    visitor.post(reverse("accounts:password-reset"), {"email": "alice@example.org"})
+    link = re.search(r"https?://\S+/password/reset/\S+/", mailoutbox[0].body).group(0)
+    form_url = visitor.get(link.removeprefix("http://testserver"))["Location"]
+    new = "quiet meadow lantern 73"
+    visitor.post(form_url, {"new_password1": new, "new_password2": new})
+
+    response, client = web_login("203.0.113.5", new)
+
+    assert response.status_code == 302
+    assert logged_in(client)
