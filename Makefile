@@ -59,11 +59,12 @@ test: venv
 system-deps:
 	@if ! command -v chromium >/dev/null || ! command -v pdftotext >/dev/null \
 	    || ! ldconfig -p | grep -q libpango-1.0 \
-	    || ! fc-list | grep -q NotoSansEthiopic; then \
+	    || ! fc-list | grep -q NotoSansEthiopic \
+	    || ! command -v pg_dump >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		  chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b \
 		  fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji \
-		  >/dev/null; \
+		  postgresql-client >/dev/null; \
 	fi
 
 test-services: venv system-deps

@@ -328,6 +328,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
 }
 EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 7)
+# The largest "all your data" file an import accepts (a year of daily data is
+# about 0.25 MB). Through the API the body limit above applies first.
+PORTABILITY_IMPORT_MAX_BYTES = env_int("PORTABILITY_IMPORT_MAX_BYTES", 20_000_000)
 # Share links: failed guesses allowed per client address (and per link) in the
 # window; the address comes from accounts.net.client_ip (TRUSTED_PROXY_COUNT).
 # Each link's access log is kept SHARE_ACCESS_RETENTION_DAYS days.
