@@ -92,9 +92,11 @@ class SecurityHeadersMiddleware:
         if self.permissions_policy:
             response.headers.setdefault("Permissions-Policy", self.permissions_policy)
         user = getattr(request, "user", None)
-        if request.path_info.startswith("/api/") or (
+        private = request.path_info.startswith("/api/") or (
             user is not None and user.is_authenticated
-        ):
+        )
+        # never_cache's "max-age=0, no-cache, no-store, ..." already says it.
+        if private and "no-store" not in response.headers.get("Cache-Control", ""):
             response.headers["Cache-Control"] = "no-store"
             response.headers.pop("Expires", None)
         return response

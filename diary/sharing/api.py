@@ -32,6 +32,7 @@ from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from config.api.fields import DiaryDateField
 from diary.api.serializers import ChoiceField
 from diary.api.sync import ERROR, pagination, renamer, service_errors
 from diary.exports.models import DEFAULT_SECTIONS, ExportSection
@@ -137,8 +138,8 @@ class ShareLinkSerializer(serializers.ModelSerializer):
 
 
 class ShareLinkCreateSerializer(serializers.Serializer):
-    start_date = serializers.DateField(help_text=_("First day of the range."))
-    end_date = serializers.DateField(
+    start_date = DiaryDateField(help_text=_("First day of the range."))
+    end_date = DiaryDateField(
         help_text=_("Last day of the range: today or earlier, at most 2 years on.")
     )
     sections = serializers.ListField(

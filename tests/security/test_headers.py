@@ -65,8 +65,7 @@ def test_permissions_policy_switches_off_unused_features(client):
 def test_signed_in_pages_are_never_stored(alice_client, name):
     response = alice_client.get(reverse(name))
     assert response.status_code == 200
-    assert response["Cache-Control"] == "no-store"
-    assert "Expires" not in response
+    assert "no-store" in response["Cache-Control"]
 
 
 @pytest.mark.parametrize("url", API_LISTS)
@@ -75,14 +74,14 @@ def test_api_responses_are_never_stored(alice, url):
 
     response = bearer_client(alice).get(url)
     assert response.status_code == 200
-    assert response["Cache-Control"] == "no-store"
+    assert "no-store" in response["Cache-Control"]
 
 
 @pytest.mark.django_db
 def test_anonymous_api_errors_are_never_stored_either(client):
     response = client.get("/api/v1/entries/")
     assert response.status_code == 401
-    assert response["Cache-Control"] == "no-store"
+    assert "no-store" in response["Cache-Control"]
 
 
 def test_pages_use_no_inline_script_or_style_attribute(alice_client):
