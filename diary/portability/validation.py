@@ -317,7 +317,8 @@ def _schema_problems(data: dict[str, Any]) -> list[Problem]:
         if not path:
             message = _("The file %(problem)s") % {"problem": message}
         problems.append(Problem(place(path), message))
-    return sorted(problems, key=lambda p: p.place)
+    # One error per missing field, each message naming them all: say it once.
+    return sorted(dict.fromkeys(problems), key=lambda p: p.place)
 
 
 # ---------------------------------------------------------- pass 3: meaning

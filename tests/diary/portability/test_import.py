@@ -232,6 +232,7 @@ def test_wrong_types_ranges_and_unknown_fields_are_named(good):
         for p in problems
     )
     assert "entries[4]: is missing “notes”." in problems
+    assert len(problems) == len(set(problems))
     assert "profile.display_name: is too long: at most 80 characters." in problems
 
 
