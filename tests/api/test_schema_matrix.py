@@ -261,6 +261,7 @@ OPERATIONS: dict[str, Row] = {
     # Signed in.
     "auth_devices_list": Row(),
     "auth_devices_destroy": Row(204),
+    "auth_events_list": Row(),
     "me_retrieve": Row(),
     "me_partial_update": Row(200, lambda w: {"display_name": "A."}),
     "sync_retrieve": Row(),
