@@ -312,7 +312,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "exports-requeue-stale": {
         "task": "diary.exports.tasks.export_requeue_stale",
-        "schedule": 120.0,
+        "schedule": 30.0,
     },
     "exports-delete-expired": {
         "task": "diary.exports.tasks.export_delete_expired",
@@ -328,6 +328,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
 }
 EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 7)
+# A worker building an export refreshes the job's heartbeat this often; a running
+# job whose heartbeat is older than EXPORT_WORKER_DEAD_SECONDS has lost its worker
+# and the sweep (every 30 s) puts it back in the queue: within 2 minutes of a crash.
+EXPORT_HEARTBEAT_SECONDS = env_int("EXPORT_HEARTBEAT_SECONDS", 10)
+EXPORT_WORKER_DEAD_SECONDS = env_int("EXPORT_WORKER_DEAD_SECONDS", 45)
+if EXPORT_WORKER_DEAD_SECONDS < 2 * EXPORT_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "EXPORT_WORKER_DEAD_SECONDS must be at least twice EXPORT_HEARTBEAT_SECONDS."
+    )
 # The largest "all your data" file an import accepts (a year of daily data is
 # about 0.25 MB). Through the API the body limit above applies first.
 PORTABILITY_IMPORT_MAX_BYTES = env_int("PORTABILITY_IMPORT_MAX_BYTES", 20_000_000)
