@@ -40,3 +40,10 @@ def client_ip(request: HttpRequest) -> str:
         if candidate is not None:
             return candidate
     return _valid(remote) or remote or UNKNOWN
+
+
+def client_ip_or_none(request: HttpRequest) -> str | None:
+    """``client_ip``, or None when the request carries no address at all (a
+    request built in code). For django-axes, which stores it in an IP field."""
+    address = client_ip(request)
+    return None if address == UNKNOWN else address

@@ -16,7 +16,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from .models import BrowserSession, Device, SecurityEvent, User, hash_token
-from .net import UNKNOWN, client_ip
+from .net import client_ip_or_none
 
 # Where a browser's BrowserSession id is kept in its Django session.
 BROWSER_SESSION_KEY = "_browser_session"
@@ -186,10 +186,7 @@ def access_token_for(*, device: Device) -> str:
 
 
 def _ip_or_none(request) -> str | None:
-    if request is None:
-        return None
-    address = client_ip(request)
-    return address if address != UNKNOWN else None
+    return None if request is None else client_ip_or_none(request)
 
 
 def _agent(request) -> str:

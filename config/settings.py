@@ -222,7 +222,7 @@ if not 1 <= AXES_COOLOFF_MINUTES <= 60:
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=AXES_COOLOFF_MINUTES)
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "accounts.net.client_ip"
+AXES_CLIENT_IP_CALLABLE = "accounts.net.client_ip_or_none"
 AXES_USERNAME_CALLABLE = "accounts.lockout.username_from"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429

@@ -80,3 +80,13 @@ def test_an_invalid_setting_stops_start_up(value):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "TRUSTED_PROXY_COUNT" in result.stderr
+
+
+def test_a_request_without_any_address_gives_none_for_axes():
+    from django.http import HttpRequest
+
+    from accounts.net import client_ip_or_none
+
+    assert client_ip(HttpRequest()) == "unknown"
+    assert client_ip_or_none(HttpRequest()) is None
+    assert django_settings.AXES_CLIENT_IP_CALLABLE == "accounts.net.client_ip_or_none"
