@@ -164,3 +164,32 @@ def test_api_export_bob_and_anonymous(full_alice, bob):
     client.force_authenticate(bob)
     data = json.loads(client.get(reverse("api:account-export")).content)
     assert data["entries"] == [] and "alice" not in json.dumps(data)
+
+
+def test_data_page_and_download_query_counts_do_not_grow(alice, client):
+    import datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import CrashFactory, EntryFactory, MedicationFactory
+
+    fill_account(alice, days=3)
+    client.force_login(alice)
+    client.get(reverse("portability:data"))  # the session's first request settles
+
+    def counts():
+        result = []
+        for name in ("portability:data", "portability:export"):
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(reverse(name)).status_code == 200
+            result.append(len(captured))
+        return result
+
+    small = counts()
+    start = alice.local_today() - datetime.timedelta(days=400)
+    for offset in range(60):
+        EntryFactory(user=alice, date=start + datetime.timedelta(days=offset))
+        CrashFactory(user=alice, start_date=start + datetime.timedelta(days=offset))
+    MedicationFactory.create_batch(5, user=alice)
+    assert counts() == small
