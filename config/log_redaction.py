@@ -1,8 +1,8 @@
 """Keep secrets in URLs and diary text out of the logs.
 
 Some URLs carry a secret: a doctor's share link (``/s/<token>/``), a password
-reset link (``/accounts/password/reset/<uidb64>/<token>/``) and a reminder's
-one-click unsubscribe link. Whoever reads the web log must not be able to open
+reset link (``/accounts/password/reset/<uidb64>/<token>/``), a sign-up
+confirmation link and a reminder's one-click unsubscribe link. Whoever reads the web log must not be able to open
 them, so :func:`redact` replaces those parts with ``[redacted]``. It is used by
 the gunicorn access log (``config.gunicorn_logging.RedactingLogger``) and, through
 :class:`RedactSecretsFilter`, by Django's own request loggers ("Not Found: /s/...").
@@ -26,6 +26,8 @@ _PATTERNS = [
         re.compile(r"(/password/reset/)[^/\s?#\"']+/[^/\s?#\"']+"),
         r"\1" + REDACTED,
     ),
+    # Sign-up confirmation: /accounts/signup/confirm/<uidb64>/<token>/
+    (re.compile(r"(/confirm/)[^/\s?#\"']+/[^/\s?#\"']+"), r"\1" + REDACTED),
     # One-click reminder unsubscribe: /reminders/unsubscribe/<token>/
     (re.compile(r"(/unsubscribe/)[^/\s?#\"']+"), r"\1" + REDACTED),
     # Secrets in a query string.
