@@ -131,6 +131,31 @@ def login_verify(request):
     return render(request, "registration/login_verify.html", {"form": form})
 
 
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's view (the same page whether or not the address has an account),
+    limited per address like sign-up, and noted in the account's events."""
+
+    def form_valid(self, form):
+        if not _per_address_allowed(
+            self.request, "password-reset", settings.SIGNUP_PER_ADDRESS_PER_HOUR
+        ):
+            form.add_error(
+                None,
+                _(
+                    "Too many reset requests from your network in the last hour. "
+                    "Please try again later."
+                ),
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        for user in form.get_users(form.cleaned_data["email"]):
+            services.security_event_record(
+                user=user,
+                kind=SecurityEvent.Kind.PASSWORD_RESET_REQUESTED,
+                request=self.request,
+            )
+        return super().form_valid(form)
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Django's view; then every app and every other browser is signed out."""
 
@@ -169,16 +194,22 @@ def safe_next_url(request, url: str | None) -> str:
     return ""
 
 
-def _signup_allowed(request) -> bool:
-    """At most SIGNUP_PER_ADDRESS_PER_HOUR sign-ups from one address an hour."""
-    key = f"signup-per-address:{client_ip(request)}"
+def _per_address_allowed(request, scope: str, limit: int) -> bool:
+    """Count one more ``scope`` request from this address; False past ``limit``
+    in the hour (in the shared cache, so every web process counts together)."""
+    key = f"{scope}-per-address:{client_ip(request)}"
     cache.add(key, 0, timeout=60 * 60)
     try:
         count = cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=60 * 60)
         count = 1
-    return count <= settings.SIGNUP_PER_ADDRESS_PER_HOUR
+    return count <= limit
+
+
+def _signup_allowed(request) -> bool:
+    """At most SIGNUP_PER_ADDRESS_PER_HOUR sign-ups from one address an hour."""
+    return _per_address_allowed(request, "signup", settings.SIGNUP_PER_ADDRESS_PER_HOUR)
 
 
 @sensitive_post_parameters("password1", "password2")

@@ -611,3 +611,23 @@ def test_device_sign_in_and_out_are_events(alice):
 
     kinds = set(SecurityEvent.objects.filter(user=alice).values_list("kind", flat=True))
     assert {"device_signed_in", "device_signed_out"} <= kinds
+
+
+def test_a_reset_request_is_an_event_and_limited_per_address(alice, settings):
+    settings.SIGNUP_PER_ADDRESS_PER_HOUR = 2
+    url = reverse("accounts:password-reset")
+    statuses = [
+        Client(REMOTE_ADDR="192.0.2.8").post(url, {"email": "alice@example.org"})
+        for _ in range(3)
+    ]
+
+    assert [response.status_code for response in statuses] == [302, 302, 429]
+    assert "Too many reset requests" in statuses[2].content.decode()
+    assert (
+        SecurityEvent.objects.filter(
+            user=alice, kind=SecurityEvent.Kind.PASSWORD_RESET_REQUESTED
+        ).count()
+        == 2
+    )
+    other = Client(REMOTE_ADDR="192.0.2.9").post(url, {"email": "alice@example.org"})
+    assert other.status_code == 302
