@@ -53,11 +53,12 @@ class MedicalNoticeMiddleware:
 
 
 class SessionActivityMiddleware:
-    """Sign a browser out after ``SESSION_IDLE_MINUTES`` without a request, and
-    keep its row in the signed-in browsers list current (at most one write a
-    minute)."""
+    """Sign a browser out after ``SESSION_IDLE_MINUTES`` without a request, or
+    ``SESSION_COOKIE_AGE`` after it logged in however busy it was, and keep its
+    row in the signed-in browsers list current (at most one write a minute)."""
 
     LAST_SEEN_KEY = "_last_seen"
+    SIGNED_IN_KEY = "_signed_in_at"
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -78,8 +79,13 @@ class SessionActivityMiddleware:
         now = int(time.time())
         session = request.session
         last_seen = session.get(self.LAST_SEEN_KEY)
+        signed_in = session.get(self.SIGNED_IN_KEY)
         idle_limit = settings.SESSION_IDLE_MINUTES * 60
-        if isinstance(last_seen, int) and now - last_seen > idle_limit:
+        idle = isinstance(last_seen, int) and now - last_seen > idle_limit
+        too_old = (
+            isinstance(signed_in, int) and now - signed_in > settings.SESSION_COOKIE_AGE
+        )
+        if idle or too_old:
             user = request.user
             request.idle_logout = True  # not a "Logged out" event: this one is
             logout(request)

@@ -36,7 +36,9 @@ def on_logged_in(sender, request, user, **kwargs):
     )
     services.browser_session_track(request=request, user=user)
     # The idle clock starts now, so the first page costs no session write.
-    request.session[SessionActivityMiddleware.LAST_SEEN_KEY] = int(time.time())
+    now = int(time.time())
+    request.session[SessionActivityMiddleware.LAST_SEEN_KEY] = now
+    request.session[SessionActivityMiddleware.SIGNED_IN_KEY] = now
 
 
 @receiver(user_logged_out, dispatch_uid="accounts-logout-event")

@@ -631,3 +631,18 @@ def test_a_reset_request_is_an_event_and_limited_per_address(alice, settings):
     )
     other = Client(REMOTE_ADDR="192.0.2.9").post(url, {"email": "alice@example.org"})
     assert other.status_code == 302
+
+
+def test_a_busy_session_still_ends_after_the_maximum_age(alice, settings):
+    settings.SESSION_IDLE_MINUTES = 60
+    settings.SESSION_COOKIE_AGE = 3 * 60 * 60
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client = browser()
+    for minutes in range(50, 180, 50):  # a request every 50 minutes
+        with time_machine.travel(start + datetime.timedelta(minutes=minutes)):
+            assert is_signed_in(client)
+    with time_machine.travel(start + datetime.timedelta(minutes=181), tick=False):
+        response = client.get(SECURITY)
+    assert response.status_code == 302
+    assert response["Location"].startswith(LOGIN)
