@@ -12,6 +12,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -49,7 +50,7 @@ def _held(user) -> dict[str, int]:
     }
 
 
-def _render_data(request, *, import_form, problems=None, total=0, status=200):
+def _render_data(request, *, import_form, problems=None, total=0):
     held = _held(request.user)
     context = {
         "held": held,
@@ -60,7 +61,8 @@ def _render_data(request, *, import_form, problems=None, total=0, status=200):
         "max_import_mb": services.max_import_bytes() // 1_000_000,
         "retention_days": settings.EXPORT_RETENTION_DAYS,
     }
-    return render(request, "portability/data.html", context, status=status)
+    # A form with errors is shown again with 200, as on every page of the site.
+    return render(request, "portability/data.html", context)
 
 
 @login_required
@@ -82,7 +84,7 @@ def export_download(request):
 def import_upload(request):
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _render_data(request, import_form=form, status=400)
+        return _render_data(request, import_form=form)
     upload = form.cleaned_data["file"]
     raw = upload.read(services.max_import_bytes() + 1)
     try:
@@ -93,7 +95,6 @@ def import_upload(request):
             import_form=ImportForm(),
             problems=rejected.problems,
             total=rejected.total,
-            status=400,
         )
     messages.success(
         request,
@@ -108,7 +109,8 @@ def import_upload(request):
             "medications": summary.medications,
         },
     )
-    return redirect("portability:data")
+    # To the top, where the message is: a redirect keeps the form's #import-heading.
+    return redirect(reverse("portability:data") + "#main")
 
 
 @sensitive_post_parameters("password")
@@ -123,15 +125,10 @@ def account_delete(request):
             logout(request)
             services.account_delete(user=user)
             return redirect("portability:deleted")
-        status = 400
     else:
         form = DeleteAccountForm(user=request.user)
-        status = 200
     return render(
-        request,
-        "portability/delete.html",
-        {"form": form, "held": _held(request.user)},
-        status=status,
+        request, "portability/delete.html", {"form": form, "held": _held(request.user)}
     )
 
 

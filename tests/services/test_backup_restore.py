@@ -17,7 +17,7 @@ from tests.factories import UserFactory
 
 pytestmark = [
     pytest.mark.services,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
@@ -25,6 +25,15 @@ pytestmark = [
 def _postgresql():
     if connection.vendor != "postgresql":
         pytest.fail("This test needs PostgreSQL: set DATABASE_URL (make test-services)")
+
+
+@pytest.fixture(autouse=True)
+def _builtin_symptoms(transactional_db):
+    """A transactional test starts from an emptied database: load the built-in
+    symptom list (a data migration) again, before alice is made."""
+    from diary.services import symptoms_load_builtin
+
+    symptoms_load_builtin()
 
 
 def _snapshot():

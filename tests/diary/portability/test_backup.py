@@ -15,7 +15,16 @@ from diary.portability.exporting import account_export_data
 from tests.diary.portability.conftest import fill_account
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _builtin_symptoms(transactional_db):
+    """A transactional test starts from an emptied database: load the built-in
+    symptom list (a data migration) again, before alice is made."""
+    from diary.services import symptoms_load_builtin
+
+    symptoms_load_builtin()
 
 
 def _snapshot(email):
