@@ -193,3 +193,11 @@ def test_data_page_and_download_query_counts_do_not_grow(alice, client):
         CrashFactory(user=alice, start_date=start + datetime.timedelta(days=offset))
     MedicationFactory.create_batch(5, user=alice)
     assert counts() == small
+
+
+def test_bob_sees_his_own_counts_on_the_data_page(full_alice, bob_client):
+    html = bob_client.get(reverse("portability:data")).content.decode()
+    assert "alice" not in html
+    # bob holds nothing yet, so he may import; alice's 30 days are not his.
+    assert 'enctype="multipart/form-data"' in html
+    assert "<dd>30</dd>" not in html

@@ -423,3 +423,13 @@ def test_api_import_deep_nesting_is_a_400(bob):
         content_type="application/json",
     )
     assert response.status_code in (400, 413)
+
+
+def test_page_refuses_a_file_over_the_limit_before_reading_it(settings, client):
+    settings.PORTABILITY_IMPORT_MAX_BYTES = 100
+    newcomer = _new_account()
+    client.force_login(newcomer)
+    response = client.post(reverse("portability:import"), {"file": _upload(b" " * 200)})
+    assert response.status_code == 200
+    assert "The file is too large" in response.content.decode()
+    assert Entry.objects.for_user(newcomer).count() == 0
