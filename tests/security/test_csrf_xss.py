@@ -158,3 +158,15 @@ def test_the_pdf_shows_the_payloads_as_text(world, alice, tmp_path):
         "alert('x')" in text and "<script>" in text
     )
     assert XSS.split(">")[0] in text
+
+
+def test_every_signed_in_page_and_api_answer_is_never_stored(world, alice_client):
+    """Defect 6: health pages and API lists carried no Cache-Control: no-store."""
+    for route, _html in html_pages(world, alice_client):
+        response = alice_client.get(route.url)
+        assert "no-store" in response["Cache-Control"], route.name
+    api = bearer_client(world.user)
+    for route in every_url(world):
+        if route.is_api:
+            response = api.get(route.url)
+            assert "no-store" in response.get("Cache-Control", ""), route.name
