@@ -232,9 +232,21 @@ def test_a_pdf_in_amharic_with_emoji_logs_nothing_and_shows_the_text(
     assert ".notdef" not in caplog.text
 
 
+@pytest.fixture
+def eager():
+    """The export is built in this process (where the logs are captured), even
+    when the suite runs with REDIS_URL set."""
+    from config.celery import app
+
+    old = {key: app.conf[key] for key in ("task_always_eager", "task_eager_propagates")}
+    app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    yield
+    app.conf.update(old)
+
+
 @pytest.mark.services
 def test_a_canary_note_never_reaches_the_logs(
-    alice, caplog, capsys, django_capture_on_commit_callbacks, tmp_path
+    alice, caplog, capsys, django_capture_on_commit_callbacks, tmp_path, eager
 ):
     """A whole journey with a canary in the notes: check-in, crash, the API, a PDF
     export with Amharic and emoji, a share link opened by the doctor with its PDF,
