@@ -7,6 +7,8 @@ import io
 import json
 
 import pytest
+from django.core import signals
+from django.db import close_old_connections
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -272,7 +274,15 @@ def test_a_chunked_entry_put_saves_what_was_sent(alice, settings):
     environ.pop("CONTENT_LENGTH", None)
     environ["wsgi.input"] = io.BytesIO(body)
     statuses = []
-    chunks = WSGIHandler()(environ, lambda status, headers: statuses.append(status))
-    b"".join(chunks)
+    # As Django's test client does: keep the test's database connection open.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        chunks = WSGIHandler()(environ, lambda status, hdrs: statuses.append(status))
+        b"".join(chunks)
+        chunks.close()
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
     assert statuses[0].startswith(("200", "201")), statuses
     assert Entry.objects.get(user=alice).notes == "sent in chunks"
