@@ -286,3 +286,28 @@ def test_a_chunked_entry_put_saves_what_was_sent(alice, settings):
         signals.request_finished.connect(close_old_connections)
     assert statuses[0].startswith(("200", "201")), statuses
     assert Entry.objects.get(user=alice).notes == "sent in chunks"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/trends/",
+        "/trends/data/",
+        "/analysis/",
+        "/api/v1/trends/",
+        "/api/v1/analysis/",
+    ],
+)
+@pytest.mark.parametrize("day", [ANCIENT, JUST_BEFORE_1900])
+def test_date_query_parameters_before_1900_are_refused_not_500(
+    alice, alice_client, url, day
+):
+    query = {"start": day, "end": "1900-01-31", "comparison": "custom"}
+    if url.startswith("/api/"):
+        response = bearer_client(alice).get(url, query)
+        assert response.status_code == 400
+        assert TOO_EARLY in json.dumps(response.json()["errors"])
+    else:
+        response = alice_client.get(url, query)
+        assert response.status_code in (200, 400)
+        assert TOO_EARLY in response.content.decode()
