@@ -10,6 +10,10 @@ PORT ?= 8000
 # Local development defaults: DEBUG on, a development key, SQLite, tasks in-process.
 DEV_ENV := DEBUG=$${DEBUG:-1}
 TEST_ENV := SECRET_KEY=test-only-secret-key-that-is-long-enough-for-hs256 DEBUG=0 SECURE_COOKIES=0
+# The README's production variables, for `check --deploy` in make lint.
+DEPLOY_CHECK_ENV := SECRET_KEY=ci-deploy-check-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEF \
+	DEBUG=0 ALLOWED_HOSTS=diary.example.org BEHIND_HTTPS_PROXY=1 TRUSTED_PROXY_COUNT=1 \
+	EMAIL_HOST=smtp.example.org SECURE_HSTS_SECONDS=31536000
 SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ldn_diary
 SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/0
 
@@ -49,14 +53,18 @@ test: venv
 	$(TEST_ENV) $(BIN)/python -m pytest -m "not services and not browser" \
 		-n 2 --junitxml=var/test-results/default.xml
 
-# Needs root on a fresh Debian machine: the browser, WeasyPrint's libraries and the
-# PDF-to-text tool come from the distribution.
+# Needs root on a fresh Debian machine: the browser, WeasyPrint's libraries, the
+# PDF-to-text tool and the Noto fonts (notes in Amharic, Arabic, Chinese, emoji...
+# in the doctor's PDF) come from the distribution.
 system-deps:
 	@if ! command -v chromium >/dev/null || ! command -v pdftotext >/dev/null \
-	    || ! ldconfig -p | grep -q libpango-1.0; then \
+	    || ! ldconfig -p | grep -q libpango-1.0 \
+	    || ! fc-list | grep -q NotoSansEthiopic \
+	    || ! command -v pg_dump >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		  chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b \
-		  fonts-dejavu-core >/dev/null; \
+		  fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji \
+		  postgresql-client >/dev/null; \
 	fi
 
 test-services: venv system-deps
@@ -71,6 +79,7 @@ lint: venv
 	@mkdir -p var
 	$(TEST_ENV) $(BIN)/python manage.py spectacular --fail-on-warn --validate --file var/openapi.yaml
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(DEPLOY_CHECK_ENV) $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 format: venv
 	$(BIN)/ruff format .

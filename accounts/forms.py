@@ -95,16 +95,9 @@ class SignUpForm(forms.Form):
             self.fields["time_zone"].widget.attrs["data-guess-time-zone"] = "true"
 
     def clean_email(self) -> str:
-        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
-        if email_is_taken(email):
-            raise forms.ValidationError(
-                _(
-                    "An account with this email address already exists. "
-                    "Log in instead, or reset your password if you forgot it."
-                ),
-                code="email_taken",
-            )
-        return email
+        # Whether the address already has an account is never said here: the
+        # e-mail sent to it says so (accounts.services.signup_request).
+        return User.objects.normalize_email(self.cleaned_data["email"]).lower()
 
     def clean(self):
         super().clean()
@@ -131,6 +124,62 @@ class SignUpForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
+
+
+class OneTimeCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        strip=True,
+        help_text=_(
+            "The 6-digit code your authenticator app shows now, or one of your "
+            "backup codes."
+        ),
+        error_messages={"required": _("Enter the code.")},
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autofocus": True,
+                "autocapitalize": "none",
+                "spellcheck": "false",
+            }
+        ),
+    )
+
+
+class TwoFactorEnableForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the app"),
+        max_length=20,
+        strip=True,
+        error_messages={"required": _("Enter the 6-digit code the app shows.")},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}
+        ),
+    )
+
+
+class CurrentPasswordForm(forms.Form):
+    """Asks for the password again before changing how the account is protected."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": _("Enter your password.")},
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if self.user is None or not self.user.check_password(password):
+            raise forms.ValidationError(
+                _("That is not your current password."), code="password_incorrect"
+            )
+        return password
 
 
 class NoticeForm(forms.Form):

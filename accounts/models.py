@@ -91,6 +91,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("notice acknowledged at"), null=True, blank=True
     )
     is_active = models.BooleanField(_("active"), default=True)  # type: ignore[misc]
+    email_confirmed = models.BooleanField(
+        _("email address confirmed"),
+        default=True,
+        help_text=_(
+            "Web sign-ups start unconfirmed and cannot log in until the link in "
+            "the welcome e-mail (or a password reset) proves the inbox is theirs."
+        ),
+    )
     is_staff = models.BooleanField(_("staff status"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     reminder_enabled = models.BooleanField(
@@ -165,6 +173,9 @@ class Device(models.Model):
     refresh_token_hash = models.CharField(max_length=64, unique=True)
     previous_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
     refresh_expires_at = models.DateTimeField()
+    # The user's session auth hash (an HMAC of the password hash) at sign-in: a new
+    # password, by any route, ends the device as it ends browser sessions.
+    auth_hash = models.CharField(max_length=128, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -184,3 +195,103 @@ class Device(models.Model):
     @staticmethod
     def new_refresh_token() -> str:
         return secrets.token_urlsafe(32)
+
+
+class BrowserSessionQuerySet(models.QuerySet):
+    def for_user(self, user):
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(user=user)
+
+    def live(self):
+        """Sessions that Django would still accept (not expired or deleted)."""
+        from django.contrib.sessions.models import Session
+
+        return self.filter(
+            session_key__in=Session.objects.filter(
+                expire_date__gt=timezone.now()
+            ).values("session_key")
+        )
+
+
+class BrowserSession(models.Model):
+    """A signed-in web browser, so the patient can see it and sign it out.
+
+    Points at Django's session by key; the key changes at log-in and password
+    change, and ``accounts.middleware.SessionActivityMiddleware`` follows it."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="browser_sessions",
+    )
+    session_key = models.CharField(max_length=40, unique=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(default=timezone.now)
+
+    objects = BrowserSessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-last_used_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d}"
+
+
+class SecurityEventQuerySet(models.QuerySet):
+    def for_user(self, user):
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(user=user)
+
+
+class SecurityEvent(models.Model):
+    """Who did what to an account, when and from where. Never health data."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("Logged in")
+        LOGIN_FAILED = "login_failed", _("Failed log-in (wrong password or code)")
+        LOGIN_LOCKED = "login_locked", _("Log-in refused: too many wrong tries")
+        LOGOUT = "logout", _("Logged out")
+        SESSION_REVOKED = "session_revoked", _("Browser signed out from Settings")
+        SESSION_EXPIRED = "session_expired", _("Signed out after inactivity")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        PASSWORD_RESET = "password_reset", _("Password reset by e-mail link")
+        PASSWORD_RESET_REQUESTED = (
+            "password_reset_requested",
+            _("Password reset link requested"),
+        )
+        DEVICE_SIGNED_IN = "device_signed_in", _("App signed in")
+        DEVICE_SIGNED_OUT = "device_signed_out", _("App signed out")
+        SIGNED_OUT_ELSEWHERE = (
+            "signed_out_elsewhere",
+            _("Signed out everywhere else"),
+        )
+        TWO_FACTOR_ENABLED = "2fa_enabled", _("Two-step log-in turned on")
+        TWO_FACTOR_DISABLED = "2fa_disabled", _("Two-step log-in turned off")
+        BACKUP_CODES_RENEWED = "backup_codes_renewed", _("New backup codes made")
+        BACKUP_CODE_USED = "backup_code_used", _("Backup code used to log in")
+        SIGNUP = "signup", _("Account created")
+        EMAIL_CONFIRMED = "email_confirmed", _("E-mail address confirmed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="security_events",
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+
+    objects = SecurityEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M}"

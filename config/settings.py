@@ -63,6 +63,17 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# The number of reverse proxies in front of the app that append to X-Forwarded-For.
+# 0 (the default): client headers are never trusted and the address is REMOTE_ADDR.
+# One setting for DRF's throttles, django-axes and the share-link guard, all through
+# accounts.net.client_ip.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if not 0 <= TRUSTED_PROXY_COUNT <= 10:
+    raise ImproperlyConfigured(
+        f"TRUSTED_PROXY_COUNT={TRUSTED_PROXY_COUNT} must be between 0 and 10: the "
+        "number of reverse proxies in front of the app (0 when there are none)."
+    )
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -76,6 +87,12 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
+    "config.apps.ProjectConfig",
     "accounts",
     "diary",
     "evidence",
@@ -83,6 +100,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "config.middleware.ApiBodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -90,10 +108,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "config.middleware.SecurityHeadersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
     "accounts.middleware.MedicalNoticeMiddleware",
+    # Last, so it sees the log-in view's outcome (django-axes' own advice).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -141,22 +164,75 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account-and-address pair before any password check.
+    "accounts.backends.LockoutBackend",
+    "accounts.backends.EmailConfirmedBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "diary:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# Passwords: at least 12 characters, no composition rules; weak, repetitive and
+# guessable ones are refused by zxcvbn's estimate (accounts/passwords.py).
 AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "accounts.passwords.MaximumLengthValidator"},
     {
         "NAME": "django.contrib.auth.password_validation."
         "UserAttributeSimilarityValidator"
     },
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
-    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.passwords.ZxcvbnValidator"},
 ]
+# Argon2id first; older hashes (PBKDF2) still verify and are re-hashed at log-in.
+# Parameters measured on the 2-core server (README, "Passwords").
+PASSWORD_HASHERS = [
+    "accounts.passwords.Argon2idHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 3)
+ARGON2_MEMORY_COST_KIB = env_int("ARGON2_MEMORY_COST_KIB", 47104)
+ARGON2_PARALLELISM = env_int("ARGON2_PARALLELISM", 1)
+
+# Sessions: signed out after SESSION_IDLE_MINUTES without a request, and after
+# SESSION_MAX_AGE_DAYS in any case. Each browser is listed in Settings > Security.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 12 * 60)
+SESSION_COOKIE_AGE = 60 * 60 * 24 * env_int("SESSION_MAX_AGE_DAYS", 14)
+if not 5 <= SESSION_IDLE_MINUTES <= SESSION_COOKIE_AGE // 60:
+    raise ImproperlyConfigured(
+        "SESSION_IDLE_MINUTES must be at least 5 and at most SESSION_MAX_AGE_DAYS."
+    )
+
+# Log-in protection (django-axes) on the web log-in, /admin/login/ and the API token
+# endpoint: AXES_FAILURE_LIMIT wrong passwords for one account FROM one address lock
+# that pair for AXES_COOLOFF_MINUTES. Another address (the real patient's) is not
+# locked, and the lock ends on its own.
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_MINUTES = env_int("AXES_COOLOFF_MINUTES", 15)
+if not 1 <= AXES_COOLOFF_MINUTES <= 60:
+    raise ImproperlyConfigured("AXES_COOLOFF_MINUTES must be between 1 and 60.")
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=AXES_COOLOFF_MINUTES)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "accounts.net.client_ip_or_none"
+AXES_USERNAME_CALLABLE = "accounts.lockout.username_from"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# Successful log-ins are recorded in accounts.SecurityEvent, which the patient sees.
+AXES_DISABLE_ACCESS_LOG = True
+# Who may sign up from one address per hour (web form and API alike).
+SIGNUP_PER_ADDRESS_PER_HOUR = env_int("SIGNUP_PER_ADDRESS_PER_HOUR", 10)
+# Staff must use a second factor for the admin (django-otp).
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "LDN Diary")
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 3
 
 LANGUAGE_CODE = "en"
@@ -201,8 +277,13 @@ if EMAIL_HOST:
     EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
     if EMAIL_USE_TLS and EMAIL_USE_SSL:
         raise ImproperlyConfigured("Set only one of EMAIL_USE_TLS and EMAIL_USE_SSL.")
-else:
+elif DEBUG:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    # No EMAIL_HOST outside DEBUG: say that an e-mail was not sent, never print it
+    # (a password-reset link in the web log opens the account). A system check
+    # warns about this configuration (config.checks).
+    EMAIL_BACKEND = "config.mail.UnsentMailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "LDN Diary <noreply@localhost>"
 )
@@ -231,11 +312,15 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "exports-requeue-stale": {
         "task": "diary.exports.tasks.export_requeue_stale",
-        "schedule": 120.0,
+        "schedule": 30.0,
     },
     "exports-delete-expired": {
         "task": "diary.exports.tasks.export_delete_expired",
         "schedule": 3600.0,
+    },
+    "share-accesses-delete-old": {
+        "task": "diary.sharing.tasks.share_accesses_delete_old",
+        "schedule": 6 * 3600.0,
     },
     "reminders-send-due": {
         "task": "diary.reminders.tasks.reminders_send_due",
@@ -243,11 +328,24 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
 }
 EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 7)
-# Share links: failed guesses allowed per client address in the window, and the
-# header that carries the client address behind a reverse proxy (unset: REMOTE_ADDR).
+# A worker building an export refreshes the job's heartbeat this often; a running
+# job whose heartbeat is older than EXPORT_WORKER_DEAD_SECONDS has lost its worker
+# and the sweep (every 30 s) puts it back in the queue: within 2 minutes of a crash.
+EXPORT_HEARTBEAT_SECONDS = env_int("EXPORT_HEARTBEAT_SECONDS", 10)
+EXPORT_WORKER_DEAD_SECONDS = env_int("EXPORT_WORKER_DEAD_SECONDS", 45)
+if EXPORT_WORKER_DEAD_SECONDS < 2 * EXPORT_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "EXPORT_WORKER_DEAD_SECONDS must be at least twice EXPORT_HEARTBEAT_SECONDS."
+    )
+# The largest "all your data" file an import accepts (a year of daily data is
+# about 0.25 MB). Through the API the body limit above applies first.
+PORTABILITY_IMPORT_MAX_BYTES = env_int("PORTABILITY_IMPORT_MAX_BYTES", 20_000_000)
+# Share links: failed guesses allowed per client address (and per link) in the
+# window; the address comes from accounts.net.client_ip (TRUSTED_PROXY_COUNT).
+# Each link's access log is kept SHARE_ACCESS_RETENTION_DAYS days.
 SHARE_GUESS_LIMIT = env_int("SHARE_GUESS_LIMIT", 20)
 SHARE_GUESS_WINDOW_SECONDS = env_int("SHARE_GUESS_WINDOW_SECONDS", 600)
-SHARE_CLIENT_IP_HEADER = os.environ.get("SHARE_CLIENT_IP_HEADER", "")
+SHARE_ACCESS_RETENTION_DAYS = env_int("SHARE_ACCESS_RETENTION_DAYS", 90)
 
 CACHES = {
     "default": (
@@ -267,11 +365,51 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+BEHIND_HTTPS_PROXY = env_bool("BEHIND_HTTPS_PROXY")
+# Behind a TLS proxy, a plain-HTTP request that reaches the app is redirected.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", BEHIND_HTTPS_PROXY)
 SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_HTTPS_PROXY") else None
+    ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_HTTPS_PROXY else None
 )
+# HSTS is off until SECURE_HSTS_SECONDS is set (it cannot be undone in browsers
+# that saw it); once on, sub-domains and preloading follow unless set to 0.
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool(
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS", SECURE_HSTS_SECONDS > 0
+)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images from this
+# site only, no inline script or style, no plug-ins, and no framing by anyone.
+# Pages pass data to scripts with json_script (a JSON block, not a script).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Browser features no page uses, switched off (config.middleware).
+PERMISSIONS_POLICY_DENY = [
+    "accelerometer",
+    "autoplay",
+    "camera",
+    "display-capture",
+    "geolocation",
+    "gyroscope",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "usb",
+]
 
 # REST API (/api/v1/): session auth for the browser (with CSRF), short-lived access
 # tokens with rotating refresh tokens for mobile apps. Owner scoping, pagination,
@@ -287,7 +425,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.DefaultCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.api.parsers.DepthLimitedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
@@ -298,11 +436,12 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("API_THROTTLE_ANON", "120/min"),
         "user": os.environ.get("API_THROTTLE_USER", "600/min"),
         "login_ip": os.environ.get("API_THROTTLE_LOGIN_IP", "20/hour"),
-        "login_account": os.environ.get("API_THROTTLE_LOGIN_ACCOUNT", "10/hour"),
         "signup": os.environ.get("API_THROTTLE_SIGNUP", "20/hour"),
         "refresh": os.environ.get("API_THROTTLE_REFRESH", "120/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # The same rule as accounts.net.client_ip: 0 means REMOTE_ADDR, never the header.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 ACCESS_TOKEN_LIFETIME = datetime.timedelta(
@@ -348,10 +487,32 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        # Share tokens and reset links out of every line (config.log_redaction).
+        "redact_secrets": {"()": "config.log_redaction.RedactSecretsFilter"},
+        # WeasyPrint's "no glyph for <character>" warnings quote diary text.
+        "drop_font_warnings": {"()": "config.log_redaction.DropFontWarningsFilter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets", "drop_font_warnings"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         # Request logs carry URLs and never bodies; diary URLs carry no health data.
         "django.db.backends": {"level": "INFO"},
+        # django-axes logs each log-in and failure; they are security events instead.
+        "axes": {"level": "ERROR"},
+        # On the loggers too: a Celery worker replaces the root handlers.
+        "weasyprint": {"filters": ["drop_font_warnings"]},
+        "django.request": {"filters": ["redact_secrets"]},
+        "django.server": {"filters": ["redact_secrets"]},
+        "django.security": {"filters": ["redact_secrets"]},
+        # PDF building: progress chatter and font subsetting details stay out.
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "ERROR"},
     },
 }

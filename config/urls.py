@@ -6,5 +6,6 @@ urlpatterns = [
     path("api/v1/", include("config.api.urls")),
     path("accounts/", include("accounts.urls")),
     path("evidence/", include("evidence.urls")),
+    path("", include("diary.portability.urls")),
     path("", include("diary.urls")),
 ]

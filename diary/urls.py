@@ -1,5 +1,8 @@
+import datetime
+
 from django.urls import path, register_converter
 
+from . import dates
 from .exports import views as export_views
 from .reminders import views as reminder_views
 from .sharing import views as share_views
@@ -7,15 +10,20 @@ from .views import analysis, checkin, crashes, home, symptoms, treatments, trend
 
 
 class IsoDateConverter:
+    """YYYY-MM-DD. A day that does not exist, or one outside the range the diary
+    accepts (from 1900, ``diary.dates``), does not match: 404, never a 500 from
+    date arithmetic near year 1."""
+
     regex = r"\d{4}-\d{2}-\d{2}"
 
     def to_python(self, value):
-        import datetime
-
         try:
-            return datetime.date.fromisoformat(value)
+            day = datetime.date.fromisoformat(value)
         except ValueError:
             raise ValueError(value) from None
+        if not dates.in_range(day):
+            raise ValueError(value)
+        return day
 
     def to_url(self, value):
         return value.isoformat()
@@ -159,6 +167,11 @@ urlpatterns = [
         "share/<uuid:link_uuid>/revoke/",
         share_views.share_revoke,
         name="share-revoke",
+    ),
+    path(
+        "share/<uuid:link_uuid>/delete/",
+        share_views.share_delete,
+        name="share-delete",
     ),
     path("s/<str:token>/", share_views.share_view, name="share-view"),
     path("s/<str:token>/pdf/", share_views.share_pdf, name="share-pdf"),

@@ -5,6 +5,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 
 from ..models import Device
+from ..services import device_password_still_valid
 
 
 class DeviceTokenAuthentication(JWTAuthentication):
@@ -22,7 +23,11 @@ class DeviceTokenAuthentication(JWTAuthentication):
             .filter(uuid=device_id, revoked_at__isnull=True)
             .first()
         )
-        if device is None or not device.user.is_active:
+        if (
+            device is None
+            or not device.user.is_active
+            or not device_password_still_valid(device)
+        ):
             raise exceptions.AuthenticationFailed(
                 _("This device is signed out. Sign in again."), code="device_revoked"
             )

@@ -5,13 +5,22 @@ from rest_framework import serializers
 
 from config.api.fields import StrictBooleanField, StrictCharField
 
-from ..models import Device, User, time_zone_choices
+from ..models import Device, SecurityEvent, User, time_zone_choices
 
 
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = StrictCharField(max_length=256, trim_whitespace=False)
     device_name = StrictCharField(max_length=80, required=False, allow_blank=True)
+    otp_code = StrictCharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        help_text=_(
+            "With two-step log-in on: the authenticator app's current code or an "
+            "unused backup code. Without it such an account gets 401 otp_required."
+        ),
+    )
 
 
 class TokenPairSerializer(serializers.Serializer):
@@ -78,3 +87,12 @@ class SignupSerializer(serializers.Serializer):
                 {"password": list(error.messages)}
             ) from None
         return attrs
+
+
+class SecurityEventSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = SecurityEvent
+        fields = ["kind", "kind_label", "created_at", "ip_address", "user_agent"]
+        read_only_fields = fields

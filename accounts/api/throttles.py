@@ -1,6 +1,8 @@
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from ..net import client_ip
+
 
 class SettingsRateThrottle(SimpleRateThrottle):
     """Reads its rate from the current settings at each request, so a changed
@@ -8,6 +10,10 @@ class SettingsRateThrottle(SimpleRateThrottle):
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES[str(self.scope)]
+
+    def get_ident(self, request):
+        # TRUSTED_PROXY_COUNT decides, as for axes and the share guard.
+        return client_ip(request)
 
 
 class LoginIPThrottle(SettingsRateThrottle):
@@ -20,18 +26,6 @@ class LoginIPThrottle(SettingsRateThrottle):
             "scope": self.scope,
             "ident": self.get_ident(request),
         }
-
-
-class LoginAccountThrottle(SettingsRateThrottle):
-    """Sign-in attempts against one account, from anywhere."""
-
-    scope = "login_account"
-
-    def get_cache_key(self, request, view):
-        email = request.data.get("email") if hasattr(request.data, "get") else None
-        if not isinstance(email, str) or not email.strip():
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": email.strip().lower()}
 
 
 class SignupThrottle(LoginIPThrottle):

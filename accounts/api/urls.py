@@ -9,4 +9,5 @@ urlpatterns = [
     path("auth/signup/", views.signup, name="signup"),
     path("auth/devices/", views.device_list, name="device-list"),
     path("auth/devices/<uuid:device_uuid>/", views.device_revoke, name="device-revoke"),
+    path("auth/events/", views.security_event_list, name="security-event-list"),
 ]

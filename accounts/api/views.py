@@ -3,7 +3,7 @@ from django.contrib.auth import authenticate
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, status
+from rest_framework import exceptions, generics, status
 from rest_framework.decorators import (
     api_view,
     authentication_classes,
@@ -15,21 +15,17 @@ from rest_framework.response import Response
 
 from config.api.errors import ERROR
 
-from .. import services
-from ..models import Device
+from .. import services, two_factor
+from ..models import Device, SecurityEvent
 from .serializers import (
     DeviceSerializer,
     RefreshRequestSerializer,
+    SecurityEventSerializer,
     SignupSerializer,
     TokenPairSerializer,
     TokenRequestSerializer,
 )
-from .throttles import (
-    LoginAccountThrottle,
-    LoginIPThrottle,
-    RefreshThrottle,
-    SignupThrottle,
-)
+from .throttles import LoginIPThrottle, RefreshThrottle, SignupThrottle
 
 
 class TokenRejected(exceptions.APIException):
@@ -64,21 +60,44 @@ def _user_agent(request) -> str:
 @api_view(["POST"])
 @authentication_classes([])
 @permission_classes([AllowAny])
-@throttle_classes([LoginIPThrottle, LoginAccountThrottle])
+@throttle_classes([LoginIPThrottle])
 def token_obtain(request):
+    """django-axes counts wrong passwords per account AND address, as on the web:
+    after AXES_FAILURE_LIMIT from one address that pair gets 429 for the cool-off,
+    while the account's owner elsewhere can still sign in."""
     serializer = TokenRequestSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    django_request = request._request
     user = authenticate(
-        request._request,
-        username=serializer.validated_data["email"],
-        password=serializer.validated_data["password"],
+        django_request, username=data["email"], password=data["password"]
     )
+    if getattr(django_request, "axes_locked_out", False):
+        raise exceptions.Throttled(
+            wait=settings.AXES_COOLOFF_MINUTES * 60,
+            detail=str(_("Too many wrong passwords from here. Try again later.")),
+        )
     if user is None:
         raise TokenRejected
+    if two_factor.two_factor_enabled(user):
+        code = data.get("otp_code", "")
+        if not code:
+            raise TokenRejected(
+                _("This account uses two-step log-in: send otp_code as well."),
+                code="otp_required",
+            )
+        if two_factor.two_factor_verify(user=user, code=code, request=request) is None:
+            services.security_event_record(
+                user=user, kind=SecurityEvent.Kind.LOGIN_FAILED, request=request
+            )
+            raise TokenRejected(
+                _("That code is not right, or was already used."), code="otp_invalid"
+            )
     device, refresh = services.device_sign_in(
         user=user,
-        name=serializer.validated_data.get("device_name", ""),
+        name=data.get("device_name", ""),
         user_agent=_user_agent(request),
+        request=request,
     )
     return Response(TokenPairSerializer(_token_pair(device, refresh)).data)
 
@@ -127,7 +146,7 @@ def logout(request):
         refresh_token_hash=hash_token(serializer.validated_data["refresh"])
     ).first()
     if device is not None:
-        services.device_revoke(device=device)
+        services.device_revoke(device=device, request=request)
     # The same answer whether or not the token was known: nothing to learn here.
     return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -154,7 +173,10 @@ def signup(request):
         notice_acknowledged=data["notice_acknowledged"],
     )
     device, refresh = services.device_sign_in(
-        user=user, name=data.get("device_name", ""), user_agent=_user_agent(request)
+        user=user,
+        name=data.get("device_name", ""),
+        user_agent=_user_agent(request),
+        request=request,
     )
     return Response(
         TokenPairSerializer(_token_pair(device, refresh)).data,
@@ -181,5 +203,20 @@ def device_list(request):
 @permission_classes([IsAuthenticated])
 def device_revoke(request, device_uuid):
     device = get_object_or_404(Device.objects.for_user(request.user), uuid=device_uuid)
-    services.device_revoke(device=device)
+    services.device_revoke(device=device, request=request)
     return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SecurityEventList(generics.ListAPIView):
+    """The signed-in user's own security events, newest first."""
+
+    serializer_class = SecurityEventSerializer
+
+    def get_queryset(self):
+        return SecurityEvent.objects.for_user(self.request.user)
+
+
+security_event_list = extend_schema(
+    summary="Your security events (log-ins, password changes, devices, two-step)",
+    tags=["auth"],
+)(SecurityEventList).as_view()

@@ -9,8 +9,11 @@ the schema says so.
 
 import re
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from diary.dates import validate_diary_date
 
 
 class StrictJSONTypeMixin:
@@ -72,3 +75,16 @@ class DecimalNumberField(serializers.DecimalField):
 
 class StrictBooleanField(StrictJSONTypeMixin, serializers.BooleanField):
     json_types = (bool,)
+
+
+class DiaryDateField(serializers.DateField):
+    """An ISO date from 1 January 1900 on (``diary.dates``): earlier dates, which
+    nobody logs and which break date arithmetic, answer 400 with a clear message."""
+
+    def to_internal_value(self, value):
+        date = super().to_internal_value(value)
+        try:
+            validate_diary_date(date)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages, code=error.code) from None
+        return date

@@ -1,7 +1,7 @@
 """Everything under /api/v1/. Each app's API lives in its own ``api`` package."""
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from .views import meta, not_found
 
@@ -9,12 +9,18 @@ app_name = "api"
 urlpatterns = [
     path("meta/", meta, name="meta"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # The split view serves its start-up script from a URL: no inline <script>.
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api:schema"),
+        name="docs",
+    ),
     path("", include("accounts.api.urls")),
     path("", include("diary.api.urls")),
     path("", include("evidence.api.urls")),
     path("", include("diary.sharing.api_urls")),
     path("", include("diary.exports.api_urls")),
+    path("", include("diary.portability.api.urls")),
     # Last: any other address under /api/v1/ is a 404 in the API's JSON shape,
     # not Django's HTML page.
     re_path(r"^[\s\S]*$", not_found),

@@ -18,6 +18,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.response import Response
 
+from config.api.fields import DiaryDateField
+
 from .. import services
 from ..models import Entry, Symptom, SymptomScore, Tombstone
 from .serializers import EntrySerializer
@@ -53,7 +55,7 @@ def entries_with_scores(queryset):
 
 def _parse_date(value, field: str) -> datetime.date:
     try:
-        return serializers.DateField().to_internal_value(value)
+        return DiaryDateField().to_internal_value(value)
     except serializers.ValidationError as error:
         raise exceptions.ValidationError({field: error.detail}) from None
 

@@ -20,6 +20,7 @@ from rest_framework.settings import api_settings
 from accounts.models import User, time_zone_choices
 from config.api.fields import (
     DecimalNumberField,
+    DiaryDateField,
     StrictBooleanField,
     StrictCharField,
     StrictIntegerField,
@@ -162,7 +163,7 @@ class EntrySerializer(serializers.ModelSerializer):
             "entry yet, so that a retried request never makes a duplicate."
         ),
     )
-    date = serializers.DateField(
+    date = DiaryDateField(
         required=False,
         help_text=_("YYYY-MM-DD, the user's local date; required when POSTing."),
     )
@@ -209,8 +210,8 @@ class EntrySerializer(serializers.ModelSerializer):
 
 class CrashSerializer(serializers.ModelSerializer):
     uuid = client_uuid_field()
-    start_date = serializers.DateField()
-    end_date = serializers.DateField(
+    start_date = DiaryDateField()
+    end_date = DiaryDateField(
         allow_null=True, default=None, help_text=_("null while ongoing.")
     )
     severity = ChoiceField(choices=Crash.Severity.choices)
@@ -241,8 +242,8 @@ class MedicationSerializer(serializers.ModelSerializer):
         choices=Medication.Kind.choices, default=Medication.Kind.MEDICATION
     )
     dose = StrictCharField(max_length=80, allow_blank=True, default="")
-    start_date = serializers.DateField(allow_null=True, default=None)
-    stop_date = serializers.DateField(allow_null=True, default=None)
+    start_date = DiaryDateField(allow_null=True, default=None)
+    stop_date = DiaryDateField(allow_null=True, default=None)
     notes = notes_field(default="")
 
     class Meta:

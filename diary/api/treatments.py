@@ -21,7 +21,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 from rest_framework.generics import get_object_or_404
 
-from config.api.fields import DecimalNumberField, StrictCharField
+from config.api.fields import DecimalNumberField, DiaryDateField, StrictCharField
 
 from .. import services
 from ..doses import current_dose
@@ -81,12 +81,12 @@ class CurrentDoseSerializer(serializers.Serializer):
     )
     dose_mg = dose_field(help_text=_("While taking: the latest recorded dose."))
     time_of_day = serializers.CharField(allow_blank=True)
-    since = serializers.DateField(allow_null=True)
+    since = DiaryDateField(allow_null=True)
 
 
 class CourseSerializer(serializers.ModelSerializer):
     uuid = client_uuid_field()
-    start_date = serializers.DateField()
+    start_date = DiaryDateField()
     formulation = ChoiceField(choices=TreatmentCourse.Formulation.choices)
     strength = StrictCharField(max_length=40, allow_blank=True, default="")
     pharmacy = StrictCharField(max_length=120, allow_blank=True, default="")
@@ -148,7 +148,7 @@ class CourseSerializer(serializers.ModelSerializer):
 
 class DoseChangeSerializer(serializers.ModelSerializer):
     uuid = client_uuid_field()
-    date = serializers.DateField()
+    date = DiaryDateField()
     reason = ChoiceField(choices=DoseChange.Reason.choices)
     dose_mg = dose_field(
         default=None,
@@ -175,7 +175,7 @@ class DoseChangeSerializer(serializers.ModelSerializer):
 
 class MissedDoseSerializer(serializers.ModelSerializer):
     uuid = client_uuid_field()
-    date = serializers.DateField()
+    date = DiaryDateField()
     note = StrictCharField(max_length=500, allow_blank=True, default="")
 
     class Meta:
@@ -186,7 +186,7 @@ class MissedDoseSerializer(serializers.ModelSerializer):
 
 class SideEffectSerializer(serializers.ModelSerializer):
     uuid = client_uuid_field()
-    date = serializers.DateField()
+    date = DiaryDateField()
     kind = ChoiceField(choices=SideEffect.Kind.choices)
     other_description = StrictCharField(
         max_length=120,

@@ -35,7 +35,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 
 from accounts.models import User
-from config.api.fields import StrictCharField
+from config.api.fields import DiaryDateField, StrictCharField
 from config.api.views import NOT_MEDICAL_ADVICE
 from diary.api.serializers import ChoiceField
 from diary.api.sync import ERROR, pagination, service_errors
@@ -77,8 +77,8 @@ class ExportJobSerializer(serializers.ModelSerializer):
     error = serializers.CharField(
         read_only=True, help_text=_("Why the export failed; empty unless it failed.")
     )
-    start = serializers.DateField(source="start_date", read_only=True)
-    end = serializers.DateField(source="end_date", read_only=True)
+    start = DiaryDateField(source="start_date", read_only=True)
+    end = DiaryDateField(source="end_date", read_only=True)
     sections = serializers.ListField(
         child=ChoiceField(choices=ExportSection.choices), read_only=True
     )
@@ -131,8 +131,8 @@ class ExportJobSerializer(serializers.ModelSerializer):
 
 class ExportRequestSerializer(serializers.Serializer):
     format = ChoiceField(choices=ExportJob.Format.choices)
-    start = serializers.DateField(help_text=_("First day of the range."))
-    end = serializers.DateField(
+    start = DiaryDateField(help_text=_("First day of the range."))
+    end = DiaryDateField(
         help_text=_(
             "Last day of the range: today or earlier (your own today), at most 2 "
             "years after the start."

@@ -72,6 +72,9 @@ class ExportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     enqueued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Refreshed every EXPORT_HEARTBEAT_SECONDS by the worker building the job: a
+    # running job whose heartbeat stopped has lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()
 

@@ -5,8 +5,13 @@ transaction commits. It never waits on the broker: if Redis is down the job stay
 ``queued`` with no ``enqueued_at`` and the periodic sweep (``export_requeue_stale``)
 sends it later. A worker claims the job under a row lock, builds the file, writes it
 to a temporary file in the exports folder and renames it into place, so a worker
-killed half-way leaves no half file; the sweep puts a job whose worker died back in
-the queue. Every step is safe to repeat: a job that is done is never built again.
+killed half-way leaves no half file. While it builds, a thread refreshes the job's
+``heartbeat_at`` every ``EXPORT_HEARTBEAT_SECONDS``; the sweep (every 30 s) puts a
+running job whose heartbeat is older than ``EXPORT_WORKER_DEAD_SECONDS`` back in the
+queue, so a job whose worker died runs again within about a minute and a half. A
+live worker is never taken over, however long its job takes. Every step is safe to
+repeat: a job that is done is never built again, and only the attempt that owns the
+row may finish it.
 """
 
 import contextlib
@@ -14,6 +19,7 @@ import datetime
 import logging
 import os
 import tempfile
+import threading
 import time
 import traceback
 import uuid
@@ -25,8 +31,9 @@ import kombu.exceptions
 import redis.exceptions
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,9 +49,6 @@ MAX_ACTIVE_JOBS = 5  # queued or running at once, per patient
 MAX_ATTEMPTS = 5  # a job whose worker keeps dying fails after this many starts
 EXPORTS_DIR = "exports"
 TEMP_PREFIX = ".tmp-"
-# A running job whose worker has not finished it after this long is presumed dead
-# (the task's own time limit is shorter).
-STALE_RUNNING_SECONDS = 15 * 60
 # The web request waits on the broker for one attempt only, with short timeouts:
 # at most about 1.5 seconds when Redis hangs, at once when it refuses connections.
 ENQUEUE_TRANSPORT_OPTIONS = {
@@ -263,10 +267,7 @@ def _claim(job_id: int) -> ExportJob | None:
             ExportJob.Status.FAILED,
         ):
             return None
-        stale = now - datetime.timedelta(seconds=STALE_RUNNING_SECONDS)
-        if job.status == ExportJob.Status.RUNNING and (
-            job.started_at is not None and job.started_at > stale
-        ):
+        if job.status == ExportJob.Status.RUNNING and _alive(job, now):
             return None
         if job.attempts >= MAX_ATTEMPTS:
             job.status = ExportJob.Status.FAILED
@@ -278,6 +279,7 @@ def _claim(job_id: int) -> ExportJob | None:
         job.attempts += 1
         job.progress = 10
         job.started_at = now
+        job.heartbeat_at = now
         job.finished_at = None
         job.error = ""
         job.save(
@@ -286,11 +288,56 @@ def _claim(job_id: int) -> ExportJob | None:
                 "attempts",
                 "progress",
                 "started_at",
+                "heartbeat_at",
                 "finished_at",
                 "error",
             ]
         )
     return job
+
+
+def _dead_after() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.EXPORT_WORKER_DEAD_SECONDS)
+
+
+def _alive(job: ExportJob, now: datetime.datetime) -> bool:
+    """Whether a running job's worker showed a sign of life recently."""
+    last = job.heartbeat_at or job.started_at
+    return last is not None and last > now - _dead_after()
+
+
+class _Heartbeat:
+    """Refresh the job's ``heartbeat_at`` from a thread while the worker builds
+    it. The thread has its own database connection, closed when it stops."""
+
+    def __init__(self, job: ExportJob, interval: float):
+        self.job = job
+        self.interval = interval
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(
+            target=self._run, name=f"export-heartbeat-{job.pk}", daemon=True
+        )
+
+    def _run(self) -> None:
+        try:
+            while not self.stopped.wait(self.interval):
+                _mine(self.job).update(heartbeat_at=timezone.now())
+        except Exception as exc:  # the build goes on; the sweep may retry it
+            logger.warning(
+                "Export job %s heartbeat stopped (%s).",
+                self.job.uuid,
+                type(exc).__name__,
+            )
+        finally:
+            connection.close()
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stopped.set()
+        self.thread.join(timeout=self.interval + 5)
 
 
 def _mine(job: ExportJob):
@@ -323,7 +370,9 @@ def _failure_message(transient: bool) -> str:
     )
 
 
-def export_run(*, job_id: int, can_retry: bool = False) -> None:
+def export_run(
+    *, job_id: int, can_retry: bool = False, heartbeat: bool = False
+) -> None:
     """Build the job's file. Safe to call any number of times: a job that is done,
     failed, gone, or being built by a live worker is left alone.
 
@@ -331,16 +380,25 @@ def export_run(*, job_id: int, can_retry: bool = False) -> None:
     queue and re-raises, so the task retries; without ``can_retry``, or for any
     other error, the job fails with a message fit for the patient (never a stack
     trace or health data).
+
+    With ``heartbeat`` (a real worker), a thread keeps the job's ``heartbeat_at``
+    fresh while it builds, so the sweep can tell a live worker from a dead one.
     """
     job = _claim(job_id)
     if job is None:
         return
+    beat = (
+        _Heartbeat(job, settings.EXPORT_HEARTBEAT_SECONDS)
+        if heartbeat
+        else contextlib.nullcontext()
+    )
     try:
-        content, extension = builders.build_export_file(
-            job, on_progress=partial(_set_progress, job)
-        )
-        _set_progress(job, 90)
-        name = _write_atomically(content, extension)
+        with beat:
+            content, extension = builders.build_export_file(
+                job, on_progress=partial(_set_progress, job)
+            )
+            _set_progress(job, 90)
+            name = _write_atomically(content, extension)
     except Exception as exc:
         transient = isinstance(exc, TRANSIENT_ERRORS)
         # The type and where it happened, not the message: that may quote data.
@@ -381,14 +439,23 @@ def export_run(*, job_id: int, can_retry: bool = False) -> None:
 def export_requeue_stale(
     *,
     older_than_seconds: int = 120,
-    running_older_than_seconds: int = STALE_RUNNING_SECONDS,
+    running_older_than_seconds: int | None = None,
 ) -> int:
     """Send again the jobs the broker may never have got, and put back in the queue
-    the running jobs whose worker died. Returns how many jobs were sent."""
+    the running jobs whose worker died: no heartbeat for
+    ``running_older_than_seconds`` (default ``EXPORT_WORKER_DEAD_SECONDS``).
+    Returns how many jobs were sent."""
     now = timezone.now()
-    dead = ExportJob.objects.filter(
+    dead_after = (
+        _dead_after()
+        if running_older_than_seconds is None
+        else datetime.timedelta(seconds=running_older_than_seconds)
+    )
+    dead = ExportJob.objects.annotate(
+        last_sign_of_life=Coalesce("heartbeat_at", "started_at")
+    ).filter(
         status=ExportJob.Status.RUNNING,
-        started_at__lt=now - datetime.timedelta(seconds=running_older_than_seconds),
+        last_sign_of_life__lt=now - dead_after,
     )
     dead.filter(attempts__gte=MAX_ATTEMPTS).update(
         status=ExportJob.Status.FAILED, error=_too_many_attempts(), finished_at=now

@@ -16,8 +16,8 @@ from . import services
     retry_backoff=True,
     retry_backoff_max=300,
     retry_jitter=True,
-    # Shorter than services.STALE_RUNNING_SECONDS, so the sweep never takes over
-    # a job that a live worker is still building (enforced by the prefork pool).
+    # A live worker keeps the job's heartbeat fresh, so the sweep never takes it
+    # over; these limits (enforced by the prefork pool) stop a build that hangs.
     soft_time_limit=9 * 60,
     time_limit=10 * 60,
 )
@@ -27,7 +27,9 @@ def export_build(self, job_id: int) -> None:
     Run in-process (no ``REDIS_URL``), a temporary error fails the job at once:
     there is no worker to retry it later."""
     can_retry = not self.request.is_eager and self.request.retries < self.max_retries
-    services.export_run(job_id=job_id, can_retry=can_retry)
+    services.export_run(
+        job_id=job_id, can_retry=can_retry, heartbeat=not self.request.is_eager
+    )
 
 
 @shared_task(name="diary.exports.tasks.export_requeue_stale")

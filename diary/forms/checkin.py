@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..models import NOTES_MAX_LENGTH, BellScore, Entry, Symptom
-from .fields import IsoDateInput, LenientDecimalField, notes_field
+from .fields import DiaryDateField, IsoDateInput, LenientDecimalField, notes_field
 
 StrOrPromise = Any  # str or a lazy translation
 
@@ -44,7 +44,7 @@ def hours_field(label: StrOrPromise) -> LenientDecimalField:
 class CheckinForm(forms.Form):
     """Scores for the given symptoms, plus the optional day fields."""
 
-    date = forms.DateField(label=_("Date"), widget=IsoDateInput)
+    date = DiaryDateField(label=_("Date"), widget=IsoDateInput)
     function_score = forms.TypedChoiceField(
         label=_("Overall function (Bell disability scale)"),
         help_text=_("Pick the line that best describes today."),

@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from diary.dates import EARLIEST_DATE, validate_diary_date
 from diary.models import NOTES_MAX_LENGTH
 
 # A plain decimal number: optional sign, digits, at most one decimal point.
@@ -80,14 +81,22 @@ class IsoDateInput(forms.DateInput):
     input_type = "date"
 
     def __init__(self, attrs=None):
+        attrs = {"min": EARLIEST_DATE.isoformat(), **(attrs or {})}
         super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class DiaryDateField(forms.DateField):
+    """A date from 1 January 1900 on (``diary.dates``): earlier dates are refused
+    with a message that says so, whatever form they are typed into."""
+
+    default_validators = [validate_diary_date]
 
 
 def date_field(**kwargs) -> forms.DateField:
     """A date field with the browser's date picker, still accepting typed ISO
-    dates (2026-01-31) from browsers without one."""
+    dates (2026-01-31) from browsers without one. Dates before 1900 are refused."""
     kwargs.setdefault("widget", IsoDateInput)
-    return forms.DateField(**kwargs)
+    return DiaryDateField(**kwargs)
 
 
 def limit_dates_to(form: forms.BaseForm, today: datetime.date | None) -> None:

@@ -7,6 +7,9 @@
 - ``GET share-links/{uuid}/``: one link with its access log.
 - ``POST share-links/{uuid}/revoke/`` or ``DELETE share-links/{uuid}/``: stop the
   link. It stays listed, as revoked, with its access log.
+- ``POST share-links/{uuid}/delete/``: delete the link and its access log for
+  good (204). (``DELETE`` keeps its first meaning, revoke, for the apps that use
+  it.)
 
 Another user's link is a 404, as if it did not exist. The rules and messages are
 those of the web page: both call ``diary.sharing.services``.
@@ -29,6 +32,7 @@ from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from config.api.fields import DiaryDateField
 from diary.api.serializers import ChoiceField
 from diary.api.sync import ERROR, pagination, renamer, service_errors
 from diary.exports.models import DEFAULT_SECTIONS, ExportSection
@@ -134,8 +138,8 @@ class ShareLinkSerializer(serializers.ModelSerializer):
 
 
 class ShareLinkCreateSerializer(serializers.Serializer):
-    start_date = serializers.DateField(help_text=_("First day of the range."))
-    end_date = serializers.DateField(
+    start_date = DiaryDateField(help_text=_("First day of the range."))
+    end_date = DiaryDateField(
         help_text=_("Last day of the range: today or earlier, at most 2 years on.")
     )
     sections = serializers.ListField(
@@ -207,6 +211,17 @@ UUID_PATH = OpenApiParameter("uuid", OpenApiTypes.UUID, OpenApiParameter.PATH)
         ),
         parameters=[UUID_PATH],
         responses={204: OpenApiResponse(description="Revoked."), 404: ERROR},
+        tags=["share links"],
+    ),
+    erase=extend_schema(
+        summary="Delete a share link and its access log",
+        description=(
+            "Deletes the link and every visit in its access log, for good. The "
+            "link stops working at once."
+        ),
+        parameters=[UUID_PATH],
+        request=None,
+        responses={204: OpenApiResponse(description="Deleted."), 404: ERROR},
         tags=["share links"],
     ),
     revoke=extend_schema(
@@ -290,3 +305,8 @@ class ShareLinkViewSet(
     def revoke(self, request, *args, **kwargs):
         link = services.share_link_revoke(link=self.get_object())
         return Response(self.get_serializer(self._fresh(link)).data)
+
+    @action(detail=True, methods=["post"], url_path="delete", url_name="delete")
+    def erase(self, request, *args, **kwargs):
+        services.share_link_delete(link=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

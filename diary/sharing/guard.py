@@ -9,19 +9,25 @@
   form, which the middleware rejects. It carries its own token instead, kept in
   the visitor's session (:func:`form_token` / :func:`form_token_ok`); the session
   cookie is ``SameSite=Lax``, so another site cannot post the form with it.
-- Guessing is rate-limited: each unknown, revoked or expired token and each wrong
-  access code counts as a failure for the client's IP address, in the Django
-  cache (local memory without Redis, Redis with it), in a fixed window. Once an
-  address reaches ``SHARE_GUESS_LIMIT`` failures (default 20) in
-  ``SHARE_GUESS_WINDOW_SECONDS`` (default 600), every share-link request from it
-  answers 429 until the window ends, valid tokens included, so the answer never
-  tells a guesser which token exists. Wrong codes also count against the link
-  itself, so a code cannot be guessed from many addresses either.
+- Guessing is rate-limited per client address and per link, never globally:
+  each unknown, revoked or expired token and each wrong access code counts as a
+  failure for the client's IP address, in the Django cache (local memory without
+  Redis, Redis with it), in a fixed window. Once an address reaches
+  ``SHARE_GUESS_LIMIT`` failures (default 20) in ``SHARE_GUESS_WINDOW_SECONDS``
+  (default 600), every share-link request from that address answers 429 until the
+  window ends, valid tokens included, so the answer never tells a guesser which
+  token exists; every other address is unaffected. Wrong codes also count against
+  the link itself, so a code cannot be guessed from many addresses either: once a
+  link reaches the limit, only its code form is closed (a doctor who already
+  entered the code keeps reading).
 
-The IP address is used only as a (hashed) cache key for the count; it is never
-stored in the database or logged here. Behind a reverse proxy, set
-``SHARE_CLIENT_IP_HEADER`` (for example ``"HTTP_X_REAL_IP"``) to the request
-header the proxy sets, or all visitors count as one.
+The client address comes from :func:`accounts.net.client_ip`, the one rule that
+DRF's throttles and django-axes use too: behind ``TRUSTED_PROXY_COUNT`` proxies it
+is the address the outermost trusted proxy saw, and a client's own
+``X-Forwarded-For`` entries are never believed. (With a proxy and the count left
+at 0 every visitor would share the proxy's address; the system check
+``ldn.W002`` warns about that.) The address is used only as a (hashed) cache key
+for the count; it is never stored in the database or logged here.
 """
 
 import functools
@@ -33,6 +39,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+
+from accounts.net import client_ip
 
 GUESS_LIMIT_DEFAULT = 20
 GUESS_WINDOW_DEFAULT = 600
@@ -88,17 +96,6 @@ def guess_limit() -> int:
 
 def guess_window() -> int:
     return int(getattr(settings, "SHARE_GUESS_WINDOW_SECONDS", GUESS_WINDOW_DEFAULT))
-
-
-def client_ip(request) -> str:
-    header = getattr(settings, "SHARE_CLIENT_IP_HEADER", "")
-    if header:
-        # The last address is the one the trusted proxy added itself.
-        forwarded = request.META.get(header, "")
-        parts = [part.strip() for part in forwarded.split(",") if part.strip()]
-        if parts:
-            return parts[-1]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def _key(kind: str, value: str) -> str:

@@ -8,6 +8,10 @@ An optional access code is stored like a password (``make_password``). Each
 visit is logged with an approximate client only (browser family and system),
 never the IP address or the full User-Agent.
 
+A link can also be deleted, with its access log (:func:`share_link_delete`);
+access-log rows older than ``SHARE_ACCESS_RETENTION_DAYS`` (90) are deleted by a
+periodic job (:func:`share_accesses_delete_old`).
+
 The web pages and the API both call these functions.
 """
 
@@ -171,6 +175,25 @@ def share_link_revoke(*, link: ShareLink) -> ShareLink:
         )
         link.refresh_from_db(fields=["revoked_at"])
     return link
+
+
+def share_link_delete(*, link: ShareLink) -> int:
+    """Delete a link and its whole access log, for good: the link stops working
+    at once (its token no longer resolves). Returns the number of access-log rows
+    deleted with it."""
+    accesses = ShareAccess.objects.filter(link=link).count()
+    ShareLink.objects.filter(pk=link.pk).delete()  # the log goes by CASCADE
+    return accesses
+
+
+def share_accesses_delete_old(*, now: datetime.datetime | None = None) -> int:
+    """Delete access-log rows older than ``SHARE_ACCESS_RETENTION_DAYS`` (90 by
+    default). Run by Celery beat and by ``manage.py share_accesses_delete_old``.
+    Returns the number of rows deleted."""
+    days = int(getattr(settings, "SHARE_ACCESS_RETENTION_DAYS", 90))
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
+    deleted, _by_model = ShareAccess.objects.filter(accessed_at__lt=cutoff).delete()
+    return deleted
 
 
 def share_link_resolve(*, token: str) -> ShareLink | None:

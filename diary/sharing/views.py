@@ -2,7 +2,8 @@
 
 The patient (logged in, their own links only): ``share_list`` shows each link
 with its status and access log, ``share_create`` makes one and shows its URL
-once, ``share_revoke`` stops one.
+once, ``share_revoke`` stops one, ``share_delete`` deletes one with its access
+log.
 
 The doctor (no log-in, ``/s/<token>/``): ``share_view`` shows the report, the
 same HTML as the PDF (``diary.exports.pdf.render_report_html``) with a "Download
@@ -15,6 +16,7 @@ and the rate limit.
 
 import re
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -85,7 +87,11 @@ def share_list(request):
     return render(
         request,
         "diary/sharing/list.html",
-        {"links": links, "access_log_limit": ACCESS_LOG_LIMIT},
+        {
+            "links": links,
+            "access_log_limit": ACCESS_LOG_LIMIT,
+            "access_retention_days": settings.SHARE_ACCESS_RETENTION_DAYS,
+        },
     )
 
 
@@ -134,6 +140,19 @@ def share_revoke(request, link_uuid):
     messages.success(
         request,
         _("The link “%(name)s” no longer works.") % {"name": link.label or link.uuid},
+    )
+    return redirect("diary:share-list")
+
+
+@login_required
+@require_POST
+def share_delete(request, link_uuid):
+    link = get_object_or_404(ShareLink.objects.for_user(request.user), uuid=link_uuid)
+    name = link.label or str(link.uuid)
+    services.share_link_delete(link=link)
+    messages.success(
+        request,
+        _("The link “%(name)s” and its access log are deleted.") % {"name": name},
     )
     return redirect("diary:share-list")
 

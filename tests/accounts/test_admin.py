@@ -4,6 +4,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+from tests.accounts.conftest import verify_session
 from tests.factories import PASSWORD
 
 
@@ -16,6 +17,7 @@ def superuser(db):
 def admin_client_(superuser):
     client = Client()
     client.force_login(superuser)
+    verify_session(client, superuser)
     return client
 
 

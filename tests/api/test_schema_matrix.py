@@ -261,6 +261,7 @@ OPERATIONS: dict[str, Row] = {
     # Signed in.
     "auth_devices_list": Row(),
     "auth_devices_destroy": Row(204),
+    "auth_events_list": Row(),
     "me_retrieve": Row(),
     "me_partial_update": Row(200, lambda w: {"display_name": "A."}),
     "sync_retrieve": Row(),
@@ -269,6 +270,7 @@ OPERATIONS: dict[str, Row] = {
     "symptoms_track_create": Row(uuid="symptom"),
     "symptoms_archive_create": Row(uuid="symptom"),
     "share_links_revoke_create": Row(uuid="share_link"),
+    "share_links_delete_create": Row(uuid="share_link", status=204),
     **crud(
         "symptom",
         prefix="symptoms",
@@ -335,7 +337,25 @@ OPERATIONS: dict[str, Row] = {
     "entries_update": Row(200, lambda w: {"notes": "whole day"}, other_status=201),
     "entries_partial_update": Row(200, lambda w: {"notes": "a change"}),
     "entries_destroy": Row(204),
+    # Your data: everyone gets their own export; an import needs an empty account
+    # (alice has data: 409; bob has none: his import of an empty file works);
+    # deleting needs the caller's own password and deletes only the caller.
+    "account_export_retrieve": Row(),
+    "account_import_create": Row(409, lambda w: empty_export(w), other_status=201),
+    "account_delete_create": Row(204, lambda w: {"password": PASSWORD}),
 }
+
+
+def empty_export(world: World) -> dict:
+    """A valid export file with no diary data in it."""
+    from diary.portability.exporting import account_export_data
+
+    data = account_export_data(user=world.alice)
+    for key in ("entries", "crashes", "courses", "medications", "share_links"):
+        data[key] = []
+    data["symptoms"] = {"own": [], "tracked": []}
+    data["reminders"]["sent_on"] = []
+    return data
 
 
 def path_values(world: World, path: str, row: Row) -> dict[str, str]:

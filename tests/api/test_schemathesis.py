@@ -202,6 +202,11 @@ RULES_BEYOND_THE_SCHEMA = [
     "auth_signup_create",
     # A cursor newer than the diary (from another server, say).
     "sync_retrieve",
+    # An export file: real dates up to today, one entry per day, known symptoms
+    # (diary/portability/validation.py); the body's format is its own JSON Schema.
+    "account_import_create",
+    # The patient's own password (never given here: it would delete the patient).
+    "account_delete_create",
 ]
 
 

@@ -318,8 +318,9 @@ def test_owner_lists_links_with_status_views_and_access_log(alice, alice_client)
     assert active.start_date.strftime("%-d %b %Y") in html
     assert "One-page summary" in html
     assert token not in html
-    # Only an active link can be stopped.
-    assert html.count('action="/share/') == 1
+    # Only an active link can be stopped; every link can be deleted.
+    assert len(re.findall(r'action="/share/[^"]+/revoke/"', html)) == 1
+    assert len(re.findall(r'action="/share/[^"]+/delete/"', html)) == 3
     assert reverse("diary:share-revoke", args=[active.uuid]) in html
 
 
@@ -834,15 +835,15 @@ def test_rate_limit_window_ends(alice, settings):
     assert client.get(view_url(token)).status_code == 200
 
 
-def test_proxy_header_names_the_client_when_configured(alice, settings):
+def test_trusted_proxy_count_names_the_client(alice, settings):
     settings.SHARE_GUESS_LIMIT = 1
-    settings.SHARE_CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    settings.TRUSTED_PROXY_COUNT = 1
     _link, token = make_link(alice)
     proxy = "10.0.0.1"
-    doctor(proxy).get(view_url("nope"), HTTP_X_REAL_IP="198.51.100.7")
-    blocked = doctor(proxy).get(view_url(token), HTTP_X_REAL_IP="198.51.100.7")
+    doctor(proxy).get(view_url("nope"), HTTP_X_FORWARDED_FOR="198.51.100.7")
+    blocked = doctor(proxy).get(view_url(token), HTTP_X_FORWARDED_FOR="198.51.100.7")
     assert blocked.status_code == 429
-    other = doctor(proxy).get(view_url(token), HTTP_X_REAL_IP="198.51.100.8")
+    other = doctor(proxy).get(view_url(token), HTTP_X_FORWARDED_FOR="198.51.100.8")
     assert other.status_code == 200
 
 

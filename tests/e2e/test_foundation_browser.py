@@ -12,6 +12,7 @@ SECRET_KEY=test .venv/bin/python -m pytest tests/e2e/test_foundation_browser.py 
 """
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -168,7 +169,9 @@ def seed_a_week(user):
 # ------------------------------------------------------------------------ tests
 
 
-def test_new_patient_signs_up_and_lands_on_an_unlogged_today(page, screenshots):
+def test_new_patient_signs_up_and_lands_on_an_unlogged_today(
+    page, screenshots, mailoutbox
+):
     page.goto(f"{page.live_server_url}/accounts/signup/")
     page.get_by_label("Email").fill("new.patient@example.org")
     page.get_by_label("Password", exact=True).fill("slow mornings, quiet rooms")
@@ -179,6 +182,13 @@ def test_new_patient_signs_up_and_lands_on_an_unlogged_today(page, screenshots):
 
     page.get_by_label("I have read the notice above").check()
     page.get_by_role("button", name="Create my account").click()
+
+    # The same "check your email" page whether or not the address had an
+    # account; the e-mail's link confirms the address and logs in.
+    page.wait_for_url(f"{page.live_server_url}/accounts/signup/sent/")
+    link = re.search(r"/accounts/signup/confirm/\S+/", mailoutbox[-1].body).group(0)
+    page.goto(f"{page.live_server_url}{link}")
+    page.get_by_role("button", name="Confirm and log in").click()
 
     page.wait_for_url(f"{page.live_server_url}/")
     today = page.get_by_test_id("today-status")

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from diary.models import Symptom
 from evidence.models import Study
+from tests.accounts.conftest import verify_session
 from tests.factories import UserFactory
 
 from .factories import StudyFactory
@@ -18,7 +19,9 @@ ADD_URL = reverse("admin:evidence_study_add")
 @pytest.fixture
 def staff_client():
     client = Client()
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    verify_session(client, staff)  # the admin needs staff's second factor
     return client
 
 

@@ -5,6 +5,7 @@ killed in the middle of an export leaves no half file, and the job finishes once
 
 import datetime
 import subprocess
+import time
 
 import pytest
 from django.urls import reverse
@@ -115,11 +116,22 @@ def test_a_pdf_export_is_built_by_a_real_worker_and_downloaded(
 
 
 def test_a_worker_killed_mid_export_leaves_no_half_file_and_the_job_finishes_once(
-    alice, alice_client, start_worker, private_root, wait_for
+    alice, alice_client, start_worker, private_root, wait_for, settings
 ):
+    """A live worker keeps its job, however long it takes; once it is killed the
+    sweep notices within EXPORT_WORKER_DEAD_SECONDS (45 s by default, 4 s here)
+    and another worker finishes the job, once."""
+    settings.EXPORT_WORKER_DEAD_SECONDS = 4
     log_days(alice, {0: 3, 1: 4})
-    # The first worker holds its finished temporary file back for 30 s.
-    slow = start_worker(env={"EXPORT_TEST_DELAY_SECONDS": "30"})
+    # The first worker holds its finished temporary file back for 12 s, beating
+    # its heart every second.
+    slow = start_worker(
+        env={
+            "EXPORT_TEST_DELAY_SECONDS": "12",
+            "EXPORT_HEARTBEAT_SECONDS": "1",
+            "EXPORT_WORKER_DEAD_SECONDS": "4",
+        }
+    )
     ask(alice_client, format="csv_tidy")
     job = ExportJob.objects.get(user=alice)
 
@@ -131,7 +143,17 @@ def test_a_worker_killed_mid_export_leaves_no_half_file_and_the_job_finishes_onc
     job.refresh_from_db()
     assert job.status == ExportJob.Status.RUNNING
     assert job.progress == 90
+    first_beat = job.heartbeat_at
+
+    # Alive for longer than the dead window: its heartbeat keeps it.
+    time.sleep(6)
+    assert services.export_requeue_stale(older_than_seconds=0) == 0
+    job.refresh_from_db()
+    assert job.status == ExportJob.Status.RUNNING
+    assert job.attempts == 1
+    assert job.heartbeat_at > first_beat
     slow.kill()
+    killed_at = time.monotonic()
 
     # No final file, whole or half: only the temporary one.
     names = exports_folder(private_root)
@@ -144,14 +166,17 @@ def test_a_worker_killed_mid_export_leaves_no_half_file_and_the_job_finishes_onc
     services.export_delete_expired(files_older_than_seconds=0)
     assert exports_folder(private_root) == []
 
-    # A new worker, and the sweep puts the abandoned job back in the queue.
+    # A new worker, and the sweep (defaults, as beat runs it) puts the abandoned
+    # job back in the queue as soon as its heartbeat is 4 s old.
     start_worker()
-    assert (
-        services.export_requeue_stale(
-            older_than_seconds=0, running_older_than_seconds=0
-        )
-        == 1
+    wait_for(
+        lambda: services.export_requeue_stale(older_than_seconds=0) == 1,
+        30,
+        "the sweep to notice the dead worker",
+        interval=0.5,
     )
+    noticed_after = time.monotonic() - killed_at
+    assert noticed_after < 4 + 6, noticed_after
 
     def done():
         job.refresh_from_db()

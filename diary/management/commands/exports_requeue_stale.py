@@ -1,6 +1,7 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from diary.exports.services import STALE_RUNNING_SECONDS, export_requeue_stale
+from diary.exports.services import export_requeue_stale
 
 
 class Command(BaseCommand):
@@ -20,11 +21,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--running-older-than",
             type=int,
-            default=STALE_RUNNING_SECONDS,
+            default=None,
             metavar="SECONDS",
             help=(
-                "Treat running jobs started longer ago than this as abandoned "
-                f"(default {STALE_RUNNING_SECONDS})."
+                "Treat running jobs whose worker gave no sign of life for this long "
+                "as abandoned (default EXPORT_WORKER_DEAD_SECONDS, "
+                f"{settings.EXPORT_WORKER_DEAD_SECONDS})."
             ),
         )
 
