@@ -52,6 +52,8 @@ Not medical advice: the caveats carry the notice and why one person's chart
 cannot show that LDN caused a change.
 """
 
+from typing import TYPE_CHECKING
+
 from .result import (
     Comparison,
     CrashRate,
@@ -74,7 +76,32 @@ from .windows import (
     choose_windows,
 )
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
+    from .compare import DiaryData
+
+
+def comparison_for_user(
+    user: "User", *, baseline_weeks: int | None = None, on_weeks: int | None = None
+) -> Comparison:
+    """The user's before/after comparison, loaded once and cached (see
+    :func:`diary.comparison.loader.comparison_for_user`)."""
+    from .loader import comparison_for_user as load
+
+    return load(user, baseline_weeks=baseline_weeks, on_weeks=on_weeks)
+
+
+def compare(data: "DiaryData", *, baseline_weeks: int = 8, on_weeks: int = 8):
+    """The pure comparison (see :func:`diary.comparison.compare.compare`)."""
+    from .compare import compare as pure
+
+    return pure(data, baseline_weeks=baseline_weeks, on_weeks=on_weeks)
+
+
 __all__ = [
+    "comparison_for_user",
+    "compare",
     "BASELINE_WEEKS_DEFAULT",
     "ON_WEEKS_DEFAULT",
     "WEEKS_MAX",
