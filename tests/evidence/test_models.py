@@ -262,5 +262,5 @@ class TestStudyQuerySet:
 
         result = studies_load()
 
-        assert result.total == 35
+        assert result.total == 37
         assert Study.objects.filter(key="staff-added").exists()

@@ -121,6 +121,7 @@ def test_studies_are_in_the_readme_order(studies):
         "polo2019",  # direct, L4
         "byambasuren2025",  # partly direct, L1
         "isman2024",  # partly direct, L4, 2024
+        "tamariz2024",  # partly direct, L4, 2024 (by label)
         "bonilla2023",  # partly direct, L4, 2023
         "okelly2022",  # partly direct, L4, 2022
         "naik2024_nct05430152",  # partly direct, registration
