@@ -230,6 +230,7 @@ class Study(models.Model):
         "outcomes": _("results"),
         "status": _("recruitment status"),
         "on_treatment_weeks": _("weeks of treatment measured"),
+        "ldn_results": _("results for LDN specifically"),
         "peer_review": _("whether it was peer reviewed"),
     }
 

@@ -56,7 +56,7 @@ UNVERIFIED_ALIASES = {
     "registry_id link": "registry_id",
     "issue and page range": "volume_pages",
     "issue number": "volume_pages",
-    "ldn-specific results": "outcomes",
+    "ldn-specific results": "ldn_results",
     "volume number": "volume_pages",
 }
 TEXT_FIELDS = [

@@ -355,5 +355,7 @@ def test_the_new_records_keep_their_unconfirmed_fields():
     assert {"title", "doi", "pmid", "dose"} <= set(tamariz.unverified_fields)
     eckey = Study.objects.get(key="eckey2025")
     assert eckey.doi == "10.1073/pnas.2426874122"
-    assert "outcomes" in eckey.unverified_fields  # no confirmed LDN figures
+    # The survey's own figures were seen; figures for LDN were not.
+    assert "ldn_results" in eckey.unverified_fields
+    assert "outcomes" not in eckey.unverified_fields
     assert eckey.evidence_level == "L4" and tamariz.evidence_level == "L4"
