@@ -48,6 +48,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from fhir.resources.bundle import Bundle
 from fhir.resources.core.fhirabstractmodel import FHIRAbstractModel
 
@@ -102,6 +103,9 @@ EVENT_TIMING = {
 # They are also checked against the models' own lists by _check_required_codes.
 
 SCORE_METHOD = "Patient-reported score from 0 (none) to 10 (worst imaginable)"
+# No LOINC or SNOMED CT code for these is known to the project: text only.
+BELL_TEXT = gettext_lazy("Overall function (Bell CFS disability scale, 0-100)")
+CRASH_TEXT = gettext_lazy("Post-exertional malaise (PEM) crash")
 
 
 class FhirValidationError(ValueError):
@@ -372,7 +376,7 @@ class _Builder:
         labels = {
             # No LOINC or SNOMED CT code for these diary questions is known to
             # the project, so they go as text only.
-            "function_score": _("Overall function (Bell CFS disability scale, 0-100)"),
+            "function_score": BELL_TEXT,
             "hours_upright": _("Hours upright"),
             "sleep_hours": _("Hours of sleep"),
             "sleep_quality": _("Sleep quality (0 very poor, 10 very good)"),
@@ -428,8 +432,7 @@ class _Builder:
                 effective["end"] = crash.end_date.isoformat()
             observations.append(
                 self._observation(
-                    # No standard code is used for a PEM episode: text only.
-                    str(_("Post-exertional malaise (PEM) crash")),
+                    str(CRASH_TEXT),
                     # "preliminary": still going on, so the end is not known yet.
                     status="final" if crash.end_date else "preliminary",
                     effectivePeriod=effective,
