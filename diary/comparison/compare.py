@@ -15,7 +15,12 @@ import numpy as np
 from django.utils.translation import gettext
 
 from . import text
-from .coverage import RUNS, coverage_for
+from .coverage import (
+    RUNS,
+    TREND_FALSE_ALARMS_LEVEL,
+    WORST_FORTNIGHT_FALSE_ALARMS,
+    coverage_for,
+)
 from .result import (
     Comparison,
     CrashRate,
@@ -25,7 +30,7 @@ from .result import (
     Trend,
     Warning_,
 )
-from .stats import FitError, fit_change
+from .stats import LEVEL_MODEL, SEGMENTED, STEADY_TREND, Fit, FitError, fit_change
 from .windows import (
     BASELINE_WEEKS_DEFAULT,
     ON_WEEKS_DEFAULT,
@@ -280,7 +285,8 @@ def _ends_in_worst_fortnight(
     values: Mapping[datetime.date, float], window: Window, higher_is_better: bool
 ) -> bool:
     """Whether the baseline's last 14 days are its worst 14 consecutive days (by
-    mean of the logged days, fortnights with at least 7 logged days)."""
+    mean of the logged days, fortnights with at least 7 logged days), by at
+    least half a standard deviation from the baseline's mean."""
     dates = window.dates
     if len(dates) < 2 * FORTNIGHT:
         return False
@@ -292,9 +298,16 @@ def _ends_in_worst_fortnight(
     if last is None:
         return False
     others = [m for m in means[: -FORTNIGHT // 2] if m is not None]
-    if not others:
+    logged = [values[d] for d in dates if d in values]
+    if not others or len(logged) < 2:
         return False
-    return last <= min(others) if higher_is_better else last >= max(others)
+    # Worst of all, and clearly so: half a standard deviation of the daily
+    # scores away from the baseline's mean.
+    margin = statistics.pstdev(logged) / 2
+    overall = statistics.fmean(logged)
+    if higher_is_better:
+        return last <= min(others) and last <= overall - margin
+    return last >= max(others) and last >= overall + margin
 
 
 def _series(
@@ -333,6 +346,42 @@ def _series(
     return y, after, start_index
 
 
+def _fits(
+    values: Mapping[datetime.date, float],
+    windows: Windows,
+    course: CourseHistory,
+    base_set: frozenset[datetime.date],
+    on_set: frozenset[datetime.date],
+) -> tuple[Fit, Trend | None, str]:
+    """The headline fit, the baseline trend (None when the baseline is too short
+    to model one) and the headline model's name."""
+    logged_before = sum(1 for day in base_set if day in values)
+    if logged_before < SEGMENTED_MIN_LOGGED:
+        y, after, start_index = _series(
+            values,
+            windows,
+            between=False,
+            on_days=on_set,
+            base_days=base_set,
+            course=course,
+        )
+        return fit_change(y, after, start_index=start_index), None, LEVEL_MODEL
+    y, after, start_index = _series(
+        values, windows, between=True, on_days=on_set, base_days=base_set, course=course
+    )
+    headline = fit_change(y, after, start_index=start_index, model=STEADY_TREND)
+    segmented = fit_change(y, after, start_index=start_index, model=SEGMENTED)
+    assert segmented.trend_per_week is not None
+    assert segmented.trend_low is not None and segmented.trend_high is not None
+    trend = Trend(
+        per_week=round(segmented.trend_per_week, 2),
+        low=round(segmented.trend_low, 2),
+        high=round(segmented.trend_high, 2),
+        trending=segmented.trending,
+    )
+    return headline, trend, STEADY_TREND
+
+
 def _outcome(
     series: OutcomeSeries,
     data: DiaryData,
@@ -356,65 +405,39 @@ def _outcome(
     )
     warnings: list[Warning_] = []
     if _ends_in_worst_fortnight(values, baseline, series.higher_is_better):
-        warnings.append(_warning("baseline_ends_worst"))
+        warnings.append(
+            _warning(
+                "baseline_ends_worst",
+                percent=round(WORST_FORTNIGHT_FALSE_ALARMS * 100),
+            )
+        )
     difference = interval = coverage = lag1 = None
     coverage_text = declined = model = ""
     trend = None
     if not reasons:
         try:
-            y, after, start_index = _series(
-                values,
-                windows,
-                between=False,
-                on_days=on_set,
-                base_days=base_set,
-                course=course,
-            )
-            fit = fit_change(y, after, start_index=start_index)
-            model = "ar1"
+            fit, trend, model = _fits(values, windows, course, base_set, on_set)
+        except FitError:
+            declined = gettext(str(text.DECLINED_FIT))
+        else:
             lag1 = round(fit.lag1, 2)
-            if base_side.logged_days >= SEGMENTED_MIN_LOGGED:
-                y2, after2, _ = _series(
-                    values,
-                    windows,
-                    between=True,
-                    on_days=on_set,
-                    base_days=base_set,
-                    course=course,
-                )
-                segmented = fit_change(
-                    y2, after2, start_index=start_index, segmented=True
-                )
-                assert segmented.trend_per_week is not None
-                assert segmented.trend_low is not None
-                assert segmented.trend_high is not None
-                trend = Trend(
-                    per_week=round(segmented.trend_per_week, 2),
-                    low=round(segmented.trend_low, 2),
-                    high=round(segmented.trend_high, 2),
-                    trending=segmented.trending,
-                )
-                model = "ar1+segmented_ar1"
+            difference = round(fit.difference, 2)
+            interval = (round(fit.low, 2), round(fit.high, 2))
+            nearest, coverage = coverage_for(fit.lag1)
+            coverage_text = gettext(str(text.COVERAGE)) % {
+                "runs": RUNS,
+                "lag": f"{nearest:.1f}",
+                "percent": round(coverage * 100),
+            }
+            if model == LEVEL_MODEL:
+                coverage_text += " " + gettext(str(text.SHORT_BASELINE)) % {
+                    "percent": round(TREND_FALSE_ALARMS_LEVEL * 100)
+                }
             if trend is not None and trend.trending:
                 warnings.insert(
                     0,
-                    _warning(
-                        "baseline_trending",
-                        per_week=f"{trend.per_week:+.2f}",
-                    ),
+                    _warning("baseline_trending", per_week=f"{trend.per_week:+.2f}"),
                 )
-                declined = gettext(str(text.DECLINED_TRENDING))
-            else:
-                difference = round(fit.difference, 2)
-                interval = (round(fit.low, 2), round(fit.high, 2))
-                nearest, coverage = coverage_for(fit.lag1)
-                coverage_text = gettext(str(text.COVERAGE)) % {
-                    "runs": RUNS,
-                    "lag": f"{nearest:.1f}",
-                    "percent": round(coverage * 100),
-                }
-        except FitError:
-            declined = gettext(str(text.DECLINED_FIT))
     return OutcomeResult(
         key=series.key,
         label=series.label,

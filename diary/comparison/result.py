@@ -96,6 +96,17 @@ class OutcomeResult:
         return not self.not_enough_data
 
     @property
+    def direction(self) -> str:
+        """``"better"``, ``"worse"`` or ``"same"`` (to one decimal), or ``""``
+        without a difference."""
+        if self.difference is None:
+            return ""
+        shown = round(self.difference, 1)
+        if shown == 0:
+            return "same"
+        return "better" if (shown > 0) == self.higher_is_better else "worse"
+
+    @property
     def interval_excludes_zero(self) -> bool | None:
         if self.interval is None:
             return None
@@ -193,6 +204,7 @@ def _outcome_dict(outcome: OutcomeResult) -> dict[str, Any]:
     data["exploratory"] = outcome.exploratory
     data["enough_data"] = outcome.enough_data
     data["interval_excludes_zero"] = outcome.interval_excludes_zero
+    data["direction"] = outcome.direction
     return data
 
 

@@ -28,19 +28,21 @@ NO_PRIMARY = _(
     "at the numbers, makes the comparison fairer."
 )
 METHOD = _(
-    "Method: a regression over every logged day of the two windows that allows for "
-    "good and bad days coming in runs (errors that follow yesterday's, AR(1), fitted "
-    "by exact likelihood). Days you did not log are left out, never counted as zero "
-    "or filled in. When the baseline is long enough, a second model also fits the "
-    "baseline's own trend and its change at the LDN start. The interval is "
-    "approximate: beside it is how often such an interval contained the true change "
-    "in simulated diaries."
+    "Method: a regression over every logged day that allows for good and bad days "
+    "coming in runs (errors that follow yesterday's, AR(1), fitted by exact "
+    "likelihood). Days you did not log are left out, never counted as zero or "
+    "filled in. When the baseline has at least 28 logged days, the change is the "
+    "step in level at the LDN start allowing for a steady trend through the whole "
+    "period (so natural recovery is not credited to LDN), and a second model shows "
+    "the baseline's own trend. The interval is approximate: beside it is how often "
+    "such an interval contained the true change in simulated diaries."
 )
 
 WARNINGS = {
     "baseline_trending": _(
-        "Your scores were already changing before LDN (%(per_week)s points a week), "
-        "so a before/after difference cannot be separated from that trend."
+        "Your scores were already changing before LDN (%(per_week)s points a week). "
+        "The change shown allows for a steady trend, but a trend that speeds up or "
+        "slows down at the same time as LDN cannot be told apart from LDN."
     ),
     "baseline_ends_in_crash": _(
         "The baseline ends in a crash (%(date)s). Starting at a low point makes any "
@@ -48,7 +50,9 @@ WARNINGS = {
     ),
     "baseline_ends_worst": _(
         "The baseline ends in its worst fortnight. Starting at a low point makes any "
-        "later period look better (regression to the mean)."
+        "later period look better (regression to the mean): in simulated diaries "
+        "that started LDN right after their worst fortnight, with no real change, "
+        "%(percent)d%% showed an interval that excluded 0."
     ),
     "fewer_days_logged_after": _(
         "Far fewer days were logged on LDN (%(on)d of %(on_days)d) than before "
@@ -69,9 +73,10 @@ WARNINGS = {
     ),
 }
 
-DECLINED_TRENDING = _(
-    "No interval: the scores were already changing before LDN, and a before/after "
-    "difference would mostly measure that trend."
+SHORT_BASELINE = _(
+    "The baseline is too short to allow for a trend that began before LDN: when "
+    "scores were already improving, such an interval wrongly showed a change in "
+    "%(percent)d%% of simulated diaries."
 )
 DECLINED_FIT = _(
     "No interval: the scores hardly vary, so no model of their day-to-day "
