@@ -54,7 +54,8 @@ from fhir.resources.core.fhirabstractmodel import FHIRAbstractModel
 
 from accounts.models import User
 
-from .fhir_data import CourseRow, DosePeriod, FhirSource, fhir_source
+from .fhir_data import FhirSource, ended_by_stop, fhir_source
+from .loading import CourseInfo, DosePeriod
 
 __all__ = ["FhirValidationError", "build_fhir_bundle", "fhir_export"]
 
@@ -202,8 +203,8 @@ class _Builder:
         if source.display_name:
             self.patient["name"] = [{"text": source.display_name}]
         self.patient_ref = {"reference": f"urn:uuid:{self.patient['id']}"}
-        # (course id, period) -> the id of its MedicationStatement, to refer to.
-        self.period_ids: dict[tuple[int, DosePeriod], str] = {}
+        # (course uuid, period) -> the id of its MedicationStatement, to refer to.
+        self.period_ids: dict[tuple[str, DosePeriod], str] = {}
 
     def resources(self) -> list[dict[str, Any]]:
         out = [self.patient]
@@ -220,7 +221,7 @@ class _Builder:
 
     # --- LDN ---------------------------------------------------------------------
 
-    def _naltrexone(self, course: CourseRow) -> dict[str, Any]:
+    def _naltrexone(self, course: CourseInfo) -> dict[str, Any]:
         return {"coding": [NALTREXONE_ATC], "text": course.medication}
 
     def _statement(self, **fields: Any) -> dict[str, Any]:
@@ -247,16 +248,18 @@ class _Builder:
                 continue
             for period in course.periods:
                 statement = self._period_statement(course, period)
-                self.period_ids[(course.id, period)] = statement["id"]
+                self.period_ids[(course.uuid, period)] = statement["id"]
                 statements.append(statement)
         return statements
 
     def _period_statement(
-        self, course: CourseRow, period: DosePeriod
+        self, course: CourseInfo, period: DosePeriod
     ) -> dict[str, Any]:
-        if period.paused:
+        paused = period.status == "paused"
+        stopped = ended_by_stop(course, period)
+        if paused:
             status = "on-hold"
-        elif period.ended_by_stop:
+        elif stopped:
             status = "stopped"
         elif period.end is None:
             status = "active"
@@ -270,15 +273,14 @@ class _Builder:
             medicationCodeableConcept=self._naltrexone(course),
             effectivePeriod=effective,
         )
-        if period.ended_by_stop and period.end is not None:
-            stopped_on = period.end + datetime.timedelta(days=1)
+        if stopped:
             statement["statusReason"] = [
-                {"text": _("Course stopped on %(date)s") % {"date": stopped_on}}
+                {"text": _("Course stopped on %(date)s") % {"date": course.stopped_on}}
             ]
-        if period.paused or period.dose_mg is None:
-            statement["dosage"] = [{"sequence": 1, "text": _("Paused")}]
+        if paused or period.dose_mg is None:
+            statement["dosage"] = [{"sequence": 1, "text": period.dose_text}]
             return statement
-        dosage: dict[str, Any] = {"sequence": 1, "text": _dose_text(period)}
+        dosage: dict[str, Any] = {"sequence": 1, "text": period.dose_text}
         if period.time_of_day in EVENT_TIMING:
             # The diary records one time of day per dose: once a day, then.
             dosage["timing"] = {
@@ -302,20 +304,20 @@ class _Builder:
         statement["dosage"] = [dosage]
         return statement
 
-    def _period_on(self, course_id: int, day: datetime.date) -> str | None:
+    def _period_on(self, course_uuid: str, day: datetime.date) -> str | None:
         """The id of the statement of the dose period ``day`` falls in, if any."""
         for (period_course, period), statement_id in self.period_ids.items():
-            if period_course != course_id or day < period.start:
+            if period_course != course_uuid or day < period.start:
                 continue
             if period.end is None or day <= period.end:
                 return statement_id
         return None
 
     def _missed_doses(self) -> list[dict[str, Any]]:
-        courses = {course.id: course for course in self.source.courses}
+        courses = {course.uuid: course for course in self.source.courses}
         statements = []
         for missed in self.source.missed_doses:
-            course = courses.get(missed.course_id)
+            course = courses.get(missed.course_uuid)
             if course is None:
                 continue
             statement = self._statement(
@@ -323,7 +325,7 @@ class _Builder:
                 medicationCodeableConcept=self._naltrexone(course),
                 effectiveDateTime=missed.date.isoformat(),
             )
-            part_of = self._period_on(course.id, missed.date)
+            part_of = self._period_on(course.uuid, missed.date)
             if part_of is not None:
                 statement["partOf"] = [{"reference": f"urn:uuid:{part_of}"}]
             statements.append(statement)
@@ -451,7 +453,7 @@ class _Builder:
         return observations
 
     def _side_effects(self) -> list[dict[str, Any]]:
-        courses = {course.id: course for course in self.source.courses}
+        courses = {course.uuid: course for course in self.source.courses}
         events = []
         for effect in self.source.side_effects:
             severity: dict[str, Any] = {"text": effect.severity_label}
@@ -464,8 +466,8 @@ class _Builder:
                         "display": code.capitalize(),
                     }
                 ]
-            statement_id = self._period_on(effect.course_id, effect.date)
-            course = courses.get(effect.course_id)
+            statement_id = self._period_on(effect.course_uuid, effect.date)
+            course = courses.get(effect.course_uuid)
             if statement_id is not None:
                 suspect = {"reference": f"urn:uuid:{statement_id}"}
             else:
@@ -486,15 +488,3 @@ class _Builder:
                 }
             )
         return events
-
-
-def _dose_text(period: DosePeriod) -> str:
-    """ "1.5 mg at bedtime", or "1.5 mg" without a time of day."""
-    amount = _("%(dose)s mg") % {"dose": _number(period.dose_mg or Decimal(0))}
-    when = {
-        "morning": _("in the morning"),
-        "midday": _("at midday"),
-        "evening": _("in the evening"),
-        "bedtime": _("at bedtime"),
-    }.get(period.time_of_day)
-    return f"{amount} {when}" if when else amount

@@ -4,8 +4,9 @@ The FHIR export reads the diary itself rather than the PDF report's data, so it
 depends only on the models and their owner-scoped managers: every query starts
 from ``X.objects.for_user(user)``, and no other patient's row can reach a
 bundle. It costs a fixed number of queries whatever the length of the range: the
-entries, the scores, the LDN courses, their dose history and the other
-medications always (five), and the missed doses, the side effects and the
+entries, the scores, the LDN courses and their dose history (through the
+report's :func:`diary.exports.loading.courses`) and the other medications
+always (five), and the missed doses, the side effects and the
 crashes (one each) when their section is chosen.
 
 Scope: entries, scores, missed doses and side effects dated inside the range;
@@ -20,7 +21,7 @@ it into resources.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -28,31 +29,28 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from diary.doses import PAUSE, STOP
 from diary.models import (
     Crash,
-    DoseChange,
     Entry,
     Medication,
     MissedDose,
     SideEffect,
     SymptomScore,
-    TreatmentCourse,
 )
 
+from .loading import CourseInfo, DosePeriod
+from .loading import courses as load_courses
 from .models import ExportSection
 
 __all__ = [
-    "CourseRow",
     "CrashRow",
     "DayValues",
-    "DosePeriod",
     "FhirSource",
     "MedicationRow",
     "MissedDoseRow",
     "ScoreRow",
     "SideEffectRow",
-    "dose_periods",
+    "ended_by_stop",
     "fhir_source",
 ]
 
@@ -89,39 +87,14 @@ class ScoreRow:
 
 
 @dataclass(frozen=True)
-class DosePeriod:
-    """A stretch of a course at one dose (or paused), from one dose change to the
-    day before the next. ``end`` is None while it runs on. ``ended_by_stop`` when
-    the change that ended it was a stop: the course was stopped."""
-
-    start: datetime.date
-    end: datetime.date | None
-    paused: bool
-    dose_mg: Decimal | None
-    time_of_day: str
-    ended_by_stop: bool
-
-
-@dataclass(frozen=True)
-class CourseRow:
-    id: int
-    medication: str
-    start_date: datetime.date
-    formulation_label: str
-    strength: str
-    periods: tuple[DosePeriod, ...]
-    stopped_on: datetime.date | None
-
-
-@dataclass(frozen=True)
 class MissedDoseRow:
-    course_id: int
+    course_uuid: str
     date: datetime.date
 
 
 @dataclass(frozen=True)
 class SideEffectRow:
-    course_id: int
+    course_uuid: str
     date: datetime.date
     label: str
     severity: int
@@ -151,7 +124,9 @@ class FhirSource:
     """One patient's diary for one range, as the bundle needs it.
 
     ``courses`` are the LDN courses that overlap the range, with only the dose
-    periods that overlap it (an empty ``periods`` means no dose history in it);
+    periods that overlap it (an empty ``periods`` means no dose history in it),
+    loaded by the report's own :func:`diary.exports.loading.courses`, so the
+    bundle's dose periods and dose texts are the PDF's;
     ``missed_doses``, ``side_effects`` and ``crashes`` are empty when their
     section was not chosen (``has`` tells which were).
     """
@@ -164,7 +139,7 @@ class FhirSource:
     sections: frozenset[str]
     days: tuple[DayValues, ...]
     scores: tuple[ScoreRow, ...]
-    courses: tuple[CourseRow, ...]
+    courses: tuple[CourseInfo, ...]
     missed_doses: tuple[MissedDoseRow, ...]
     side_effects: tuple[SideEffectRow, ...]
     crashes: tuple[CrashRow, ...]
@@ -207,22 +182,23 @@ def fhir_source(
         .values_list("entry__date", "symptom__name", "score")
     )
 
-    courses = _courses(user, start, end)
-    course_ids = [course.id for course in courses]
+    today = user.local_today()
+    courses = tuple(load_courses(user, start, end, today=today, include_notes=False)[0])
+    course_uuids = [course.uuid for course in courses]
     missed: tuple[MissedDoseRow, ...] = ()
     if ExportSection.DOSES in chosen:
         missed = tuple(
-            MissedDoseRow(course_id=course_id, date=day)
-            for course_id, day in MissedDose.objects.for_user(user)
-            .filter(date__gte=start, date__lte=end, course_id__in=course_ids)
+            MissedDoseRow(course_uuid=str(course_uuid), date=day)
+            for course_uuid, day in MissedDose.objects.for_user(user)
+            .filter(date__gte=start, date__lte=end, course__uuid__in=course_uuids)
             .order_by("date", "course_id")
-            .values_list("course_id", "date")
+            .values_list("course__uuid", "date")
         )
     effects: tuple[SideEffectRow, ...] = ()
     if ExportSection.SIDE_EFFECTS in chosen:
         effects = tuple(
             SideEffectRow(
-                course_id=effect.course_id,
+                course_uuid=str(effect.course.uuid),
                 date=effect.date,
                 label=effect.label,
                 severity=effect.severity,
@@ -230,8 +206,9 @@ def fhir_source(
             )
             for effect in SideEffect.objects.for_user(user)
             .filter(date__gte=start, date__lte=end)
+            .select_related("course")
             .order_by("date", "kind", "id")
-            .only("course_id", "date", "kind", "other_description", "severity")
+            .only("course__uuid", "date", "kind", "other_description", "severity")
         )
     crashes: tuple[CrashRow, ...] = ()
     if ExportSection.CRASHES in chosen:
@@ -266,7 +243,7 @@ def fhir_source(
         display_name=display_name.strip(),
         start=start,
         end=end,
-        today=user.local_today(),
+        today=today,
         generated_at=timezone.now(),
         sections=chosen,
         days=days,
@@ -279,70 +256,11 @@ def fhir_source(
     )
 
 
-def _courses(
-    user: User, start: datetime.date, end: datetime.date
-) -> tuple[CourseRow, ...]:
-    """The LDN courses that overlap the range, with their dose periods in it. A
-    course that was stopped before the range began is left out. Two queries."""
-    rows = list(
-        TreatmentCourse.objects.for_user(user)
-        .filter(start_date__lte=end)
-        .order_by("start_date", "id")
-        .only("id", "medication", "start_date", "formulation", "strength")
+def ended_by_stop(course: CourseInfo, period: DosePeriod) -> bool:
+    """Whether ``period`` is the last one of a course that was stopped: the stop
+    is dated the day after it ends."""
+    return (
+        course.stopped_on is not None
+        and period.end is not None
+        and period.end + ONE_DAY == course.stopped_on
     )
-    changes: dict[int, list[DoseChange]] = {row.id: [] for row in rows}
-    for change in (
-        DoseChange.objects.for_user(user)
-        .filter(date__lte=end, course_id__in=list(changes))
-        .order_by("date", "id")
-        .only("course_id", "date", "dose_mg", "time_of_day", "reason")
-    ):
-        changes[change.course_id].append(change)
-
-    courses = []
-    for row in rows:
-        history = changes[row.id]
-        stopped_on = (
-            history[-1].date if history and history[-1].reason == STOP else None
-        )
-        if stopped_on is not None and stopped_on <= start:
-            continue
-        courses.append(
-            CourseRow(
-                id=row.id,
-                medication=row.medication,
-                start_date=row.start_date,
-                formulation_label=str(row.get_formulation_display()),
-                strength=row.strength,
-                periods=tuple(
-                    period
-                    for period in dose_periods(history)
-                    if period.start <= end
-                    and (period.end is None or period.end >= start)
-                ),
-                stopped_on=stopped_on,
-            )
-        )
-    return tuple(courses)
-
-
-def dose_periods(changes: Sequence[DoseChange]) -> list[DosePeriod]:
-    """The dose periods of one course from its changes in date order. A stop
-    starts no period: it ends the one before it."""
-    periods = []
-    for index, change in enumerate(changes):
-        if change.reason == STOP:
-            continue
-        following = changes[index + 1] if index + 1 < len(changes) else None
-        paused = change.reason == PAUSE
-        periods.append(
-            DosePeriod(
-                start=change.date,
-                end=following.date - ONE_DAY if following else None,
-                paused=paused,
-                dose_mg=None if paused else change.dose_mg,
-                time_of_day="" if paused else change.time_of_day,
-                ended_by_stop=following is not None and following.reason == STOP,
-            )
-        )
-    return periods
