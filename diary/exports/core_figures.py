@@ -21,6 +21,7 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.template.defaultfilters import floatformat
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -149,27 +150,26 @@ class CoreFigures:
 
 
 def one_decimal(value: float | None) -> str:
-    """A mean as shown everywhere: one decimal ("4.0", never "-0.0")."""
+    """A mean as shown everywhere: one decimal, rounded half up exactly like
+    Django's ``floatformat:1`` on the analysis page ("4.0", never "-0.0")."""
     if value is None:
         return ""
-    shown = round(value, 1)
-    return f"{0.0 if shown == 0 else shown:.1f}"
+    return str(floatformat(value, 1))
 
 
 def signed(value: float | None) -> str:
     """A difference with one decimal and its sign: "+0.7", "-1.3", "0.0"."""
     if value is None:
         return ""
-    shown = round(value, 1)
-    return "0.0" if shown == 0 else f"{shown:+.1f}"
+    shown = one_decimal(value)
+    return shown if shown.startswith("-") or shown == "0.0" else f"+{shown}"
 
 
 def compact(value: float | None) -> str:
     """A median as shown: "30", "35", "4.5" (one decimal at most)."""
     if value is None:
         return ""
-    shown = round(value, 1)
-    return f"{shown:g}" if shown != 0 else "0"
+    return str(floatformat(value, -1))
 
 
 def mg_list(doses: Sequence[float]) -> str:

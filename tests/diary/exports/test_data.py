@@ -6,10 +6,9 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-
-from django.core.cache import cache
 
 from diary.comparison import comparison_for_user
 from diary.exports.data import ReportData, report_data
