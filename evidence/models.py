@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from .links import SOURCE_KINDS, checking_notes, reading_links, source_problem
@@ -466,6 +467,28 @@ class Study(models.Model):
             return None
         year, month, *day = (int(part) for part in self.status_checked.split("-"))
         return datetime.date(year, month, day[0] if day else 1)
+
+    @property
+    def status_checked_text(self) -> str:
+        """ "Registration status as checked in November 2026. ..." ("" if unknown)."""
+        day = self.status_checked_on
+        if day is None:
+            return ""
+        if self.status_checked_has_day:
+            return str(
+                _(
+                    "Registration status as checked on %(date)s. It may have changed "
+                    "since: the registry has the current status."
+                )
+                % {"date": date_format(day, "j F Y")}
+            )
+        return str(
+            _(
+                "Registration status as checked in %(date)s. It may have changed "
+                "since: the registry has the current status."
+            )
+            % {"date": date_format(day, "F Y")}
+        )
 
     @property
     def title_unverified(self) -> bool:

@@ -285,6 +285,18 @@ def test_a_registration_is_marked_and_never_drawn(studies, alice):
 
     assert card["is_registration"] is True
     assert card["on_chart"] is False
+    assert card["status_checked_text"].startswith(
+        "Registration status as checked in November 2026."
+    )
+
+
+def test_the_overlay_says_when_a_registrations_status_was_checked(studies, alice):
+    html = render(context_for(alice))
+    cards = re.split(r'data-testid="overlay-study"', html)[1:]
+    checked = [c for c in cards if 'data-testid="status-checked"' in c]
+    assert len(checked) == 1  # naik2024, the one registration that measures fatigue
+    assert 'data-key="naik2024_nct05430152"' in checked[0]
+    assert "Registration status as checked in November 2026" in checked[0]
 
 
 def test_without_an_ldn_start_a_note_links_to_adding_the_course(studies, alice):
