@@ -106,25 +106,30 @@ def compare(
         key=lambda c: c.start,
         reverse=True,
     )
-    empty = {
-        "today": today,
-        "outcomes": (),
-        "primary_key": data.primary_key,
-        "primary_chosen_at": data.primary_chosen_at,
-        "crash_rates": None,
-        "warnings": (),
-        "caveats": _caveats(data.primary_key),
-        "method": str(text.METHOD),
-        "sync_version": data.sync_version,
-    }
+
+    def empty(status: str, windows: Windows | None) -> Comparison:
+        return Comparison(
+            status=status,
+            today=today,
+            windows=windows,
+            outcomes=(),
+            primary_key=data.primary_key,
+            primary_chosen_at=data.primary_chosen_at,
+            crash_rates=None,
+            warnings=(),
+            caveats=_caveats(data.primary_key),
+            method=str(text.METHOD),
+            sync_version=data.sync_version,
+        )
+
     if not data.courses:
-        return Comparison(status="no_course", windows=None, **empty)
+        return empty("no_course", None)
     if not started:
         later = min(data.courses, key=lambda c: c.start)
         windows = choose_windows(
             later, today, baseline_weeks=baseline_weeks, on_weeks=on_weeks
         )
-        return Comparison(status="not_started", windows=windows, **empty)
+        return empty("not_started", windows)
     course = started[0]
     earlier = tuple(started[1:])
     windows = choose_windows(
@@ -138,7 +143,7 @@ def compare(
     assert on_ldn is not None
     base_set, on_set = frozenset(baseline.dates), frozenset(on_ldn.dates)
     if not any(day in data.entry_days for day in base_set):
-        return Comparison(status="no_baseline_data", windows=windows, **empty)
+        return empty("no_baseline_data", windows)
 
     crash_days = _crash_days(data.crashes, today)
     warnings = _window_warnings(data, windows, base_set, on_set, crash_days, earlier)

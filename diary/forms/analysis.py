@@ -93,4 +93,6 @@ class PrimaryOutcomeForm(forms.Form):
 
     def __init__(self, *args, choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["primary_outcome"].choices = list(choices)
+        field = self.fields["primary_outcome"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = list(choices)
