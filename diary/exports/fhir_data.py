@@ -1,9 +1,10 @@
 """What the FHIR bundle needs, loaded once: :func:`fhir_source`.
 
-The FHIR export reads the diary itself rather than the PDF report's data, so it
-depends only on the models and their owner-scoped managers: every query starts
-from ``X.objects.for_user(user)``, and no other patient's row can reach a
-bundle. It costs a fixed number of queries whatever the length of the range: the
+The FHIR export does not build the PDF report's data (no comparison is fitted,
+no chart is drawn): it reads the diary through the models' owner-scoped
+managers, every query starting from ``X.objects.for_user(user)``, so no other
+patient's row can reach a bundle, and takes the LDN courses from the report's
+own loader so the dose periods are the PDF's. It costs a fixed number of queries whatever the length of the range: the
 entries, the scores, the LDN courses and their dose history (through the
 report's :func:`diary.exports.loading.courses`) and the other medications
 always (five), and the missed doses, the side effects and the
