@@ -17,7 +17,15 @@ Pure parts, for tests and the simulation::
     windows.choose_windows(course: CourseHistory, today, *, baseline_weeks=8,
                            on_weeks=8, earlier_courses=()) -> Windows
     compare(data: DiaryData, *, baseline_weeks=8, on_weeks=8) -> Comparison
-    stats.fit_change(values, on_mask, *, segmented) -> Fit  (AR(1), exact likelihood)
+    stats.fit_change(values, on, *, start_index, model="level"|"steady_trend"|
+                     "segmented") -> Fit   (AR(1) errors, exact likelihood)
+
+Statistics (see :mod:`diary.comparison.stats`): with at least 28 logged baseline
+days the change is the step in level at the LDN start allowing for a steady trend
+(``steady_trend``), and a segmented model gives the baseline's own trend
+(``OutcomeResult.trend``); with fewer, the level model (said so in
+``coverage_text``). Intervals are approximate; ``coverage_text`` quotes the
+coverage measured by ``bench/analysis_sim.py`` (figures in ``coverage.py``).
 
 Data classes (all frozen):
 

@@ -101,11 +101,8 @@ class Window:
         return self.titration_days > 0
 
     def __contains__(self, day: object) -> bool:
-        return day in self._date_set
-
-    @property
-    def _date_set(self) -> frozenset[datetime.date]:
-        return frozenset(self.dates)
+        """Whether ``day`` counts in this window (paused days do not)."""
+        return day in self.dates
 
 
 @dataclass(frozen=True)
