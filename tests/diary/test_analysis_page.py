@@ -9,7 +9,8 @@ from django.utils.html import escape
 
 from diary.comparison import comparison_for_user, text
 from diary.models import PrimaryOutcomeChoice
-from tests.diary.comparison_data import NOW, frozen, log, start_ldn, tracked
+from tests.diary.comparison_data import NOW, ago, frozen, log, start_ldn, tracked
+from tests.factories import MedicationFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 __all__ = ["frozen"]
@@ -164,3 +165,34 @@ def test_query_count_does_not_grow_with_the_diary(
         assert alice_client.get(URL).status_code == 200
     with django_assert_num_queries(len(small.captured_queries)):
         assert bob_client.get(URL).status_code == 200
+
+
+def test_hostile_names_are_shown_as_text(alice, alice_client):
+    with_history(alice)
+    MedicationFactory(
+        user=alice, name="<img src=x onerror=alert(1)>", stop_date=ago(130)
+    )
+
+    html = alice_client.get(URL).content.decode()
+
+    assert "<img src=x" not in html
+    assert escape("<img src=x onerror=alert(1)>") in html
+
+
+def test_without_anything_logged_before_ldn_the_page_says_so_once(alice, alice_client):
+    start_ldn(alice, days_ago=30)
+    log(alice, 29, 0, 3)
+
+    html = alice_client.get(URL).content.decode()
+
+    assert html.count('data-testid="no-baseline-data"') == 1
+    assert 'data-testid="primary-result"' not in html
+
+
+def test_a_course_that_has_not_started_is_said(alice, alice_client):
+    start_ldn(alice, days_ago=-10)
+
+    html = alice_client.get(URL).content.decode()
+
+    assert 'data-testid="not-started"' in html
+    assert "25 Mar 2026" in html
