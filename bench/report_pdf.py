@@ -1,20 +1,26 @@
 """What one clinician-report PDF costs a worker: CPU seconds and peak memory.
 
-Not run by the test suite. Build a demo diary first (on a scratch database), then
-run this once per range length; each run is a fresh process, so the peak memory
-is that of one worker building one report, imports included::
+Not run by the test suite. Build a demo diary first (on a scratch database)::
 
     DATABASE_URL=sqlite:////tmp/demo.sqlite3 DEBUG=1 manage.py migrate
     DATABASE_URL=sqlite:////tmp/demo.sqlite3 DEBUG=1 manage.py make_demo --days 730
-    DATABASE_URL=sqlite:////tmp/demo.sqlite3 DEBUG=1 python bench/report_pdf.py --days 365
-    DATABASE_URL=sqlite:////tmp/demo.sqlite3 DEBUG=1 python bench/report_pdf.py --days 730
+    DATABASE_URL=sqlite:////tmp/demo.sqlite3 DEBUG=1 \
+        python bench/report_pdf.py --warm --days 365 730 --repeat 5
 
-It prints one line: the range, the CPU seconds of gathering the data (the
-comparison computed afresh: the cache is cleared) and of rendering the PDF, the
-total, the peak resident memory of the process (MiB) and the file size. With
-``--warm`` a 30-day report is built first, as by a worker that has run a job
-before (its imports, statsmodels and WeasyPrint's stylesheets, loaded). Targets (issue 11): a 2-year report costs at most the 1-year one,
-under 3 s of CPU for 1 year, under 250 MB of peak memory.
+Each round builds one report per range length, interleaved, so the load of a
+shared machine falls on all of them; it prints per length the median CPU
+seconds of gathering the data (the comparison computed afresh: the cache is
+cleared before each report) and of rendering the PDF, the median total with its
+minimum and maximum, and at the end the peak resident memory of the process.
+
+``--warm`` first builds a 30-day report, as a worker that has run a job before
+(its imports loaded). With REDIS_URL set, ``--prime`` (its own process) computes
+the comparison into the shared cache, as the web request that creates a PDF
+export does, and ``--cached`` then measures a worker that reads it instead of
+fitting it.
+
+Targets (issue 11): a 2-year report costs at most the 1-year one, under 3 s of
+CPU for 1 year, under 250 MB of peak memory.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import argparse
 import datetime
 import os
 import resource
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -34,14 +41,29 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--days", type=int, default=365, help="range length")
+    parser.add_argument(
+        "--days", type=int, nargs="+", default=[365], help="range lengths"
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="rounds")
     parser.add_argument("--email", default="demo@example.org")
-    parser.add_argument("--out", help="also write the PDF here")
+    parser.add_argument("--out", help="also write the PDF here (DAYS: the range)")
     parser.add_argument(
         "--warm",
         action="store_true",
         help="build a 30-day report first, as a worker that has run a job before "
         "(imports loaded); the comparison cache is cleared either way",
+    )
+    parser.add_argument(
+        "--prime",
+        action="store_true",
+        help="only compute the comparison into the cache (as the web request "
+        "that creates an export does) and exit",
+    )
+    parser.add_argument(
+        "--cached",
+        action="store_true",
+        help="keep the cache: read the comparison a --prime run stored (needs a "
+        "shared cache, REDIS_URL)",
     )
     args = parser.parse_args()
 
@@ -61,8 +83,14 @@ def main() -> None:
 
     user = User.objects.get(email=args.email)
     end = user.local_today()
-    start = end - datetime.timedelta(days=args.days - 1)
+    if args.prime:
+        from diary.comparison import comparison_for_user
+
+        comparison_for_user(user)
+        return
     if args.warm:
+        if not args.cached:
+            cache.clear()
         build_pdf(
             report_data(
                 user=user,
@@ -71,24 +99,35 @@ def main() -> None:
                 sections=list(ExportSection.values),
             )
         )
-    cache.clear()  # the comparison is computed afresh, as on a cache miss
-
-    cpu0 = time.process_time()
-    data = report_data(
-        user=user, start=start, end=end, sections=list(ExportSection.values)
-    )
-    cpu1 = time.process_time()
-    content = build_pdf(data)
-    cpu2 = time.process_time()
-    if args.out:
-        Path(args.out).write_bytes(content)
+    results: dict[int, list[tuple[float, float]]] = {d: [] for d in args.days}
+    size = {}
+    for _round in range(args.repeat):
+        for days in args.days:  # interleaved, so load on the machine hits all
+            if not args.cached:
+                cache.clear()  # the comparison is computed afresh
+            start = end - datetime.timedelta(days=days - 1)
+            cpu0 = time.process_time()
+            data = report_data(
+                user=user, start=start, end=end, sections=list(ExportSection.values)
+            )
+            cpu1 = time.process_time()
+            content = build_pdf(data)
+            cpu2 = time.process_time()
+            results[days].append((cpu1 - cpu0, cpu2 - cpu1))
+            size[days] = len(content)
+            if args.out:
+                Path(args.out.replace("DAYS", str(days))).write_bytes(content)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    pages = content.count(b"/Type /Page\n") or content.count(b"/Type /Page")
-    print(
-        f"days={args.days} warm={args.warm} data_cpu_s={cpu1 - cpu0:.2f} "
-        f"pdf_cpu_s={cpu2 - cpu1:.2f} total_cpu_s={cpu2 - cpu0:.2f} "
-        f"peak_rss_mib={peak_mib:.0f} pages~{pages} bytes={len(content)}"
-    )
+    for days, runs in results.items():
+        totals = sorted(d + p for d, p in runs)
+        print(
+            f"days={days} warm={args.warm} cached={args.cached} runs={len(runs)} "
+            f"data_cpu_s={statistics.median(d for d, _p in runs):.2f} "
+            f"pdf_cpu_s={statistics.median(p for _d, p in runs):.2f} "
+            f"total_cpu_s_median={statistics.median(totals):.2f} "
+            f"min={totals[0]:.2f} max={totals[-1]:.2f} bytes={size[days]}"
+        )
+    print(f"peak_rss_mib={peak_mib:.0f} (the whole process)")
 
 
 if __name__ == "__main__":

@@ -263,7 +263,9 @@ def dose_steps_svg(
             parts.append(
                 _line(x1, y_of(float(previous.dose_mg)), x1, y, stroke=INK, width=2)
             )
-        labels.append((x1, y, f"{float(change.dose_mg):g}"))
+        label = f"{float(change.dose_mg):g}"
+        if not labels or labels[-1][2] != label:  # a restart at the same dose
+            labels.append((x1, y, label))
     # Label the current dose always, then earlier steps where there is room.
     kept_x = STEP_RIGHT + STEP_LABEL_GAP
     for x, y, dose in reversed(labels):
