@@ -152,10 +152,19 @@ class Comparison:
     def exploratory(self) -> tuple[OutcomeResult, ...]:
         return tuple(o for o in self.outcomes if not o.primary)
 
+    @property
+    def primary_chosen_after_start(self) -> bool | None:
+        """Whether the primary outcome was chosen after the LDN start (so
+        possibly after seeing how things went); None without a choice."""
+        if self.primary_chosen_at is None or self.windows is None:
+            return None
+        return self.primary_chosen_at.date() > self.windows.ldn_start
+
     def to_dict(self) -> dict[str, Any]:
         return _plain(dataclasses.asdict(self)) | {
             "outcomes": [_outcome_dict(o) for o in self.outcomes],
             "windows": _windows_dict(self.windows) if self.windows else None,
+            "primary_chosen_after_start": self.primary_chosen_after_start,
         }
 
 

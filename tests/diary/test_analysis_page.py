@@ -67,6 +67,7 @@ def test_primary_outcome_is_recorded_with_its_time_and_shown_first(alice, alice_
     primary = html.split('data-testid="primary-result"')[1].split("</section>")[0]
     assert escape(fatigue.name) in primary
     assert "chosen 15 Mar 2026" in primary
+    assert "after the LDN start" in primary
     comparison = comparison_for_user(alice)
     assert comparison.primary.key == f"symptom:{fatigue.uuid}"
     shown = re.search(r'data-testid="difference">([^<]+)<', primary).group(1)
