@@ -33,7 +33,6 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 
 from . import builders
-from .data import COMPARISON_SECTIONS
 from .models import ExportJob, ExportSection
 
 logger = logging.getLogger(__name__)
@@ -202,7 +201,6 @@ def export_request(
     if errors:
         raise ValidationError(errors)
     chosen = set(sections)
-    _warm_comparison(user=user, format=format, sections=chosen)
     now = timezone.now()
     with transaction.atomic():
         job = ExportJob.objects.create(
@@ -217,28 +215,6 @@ def export_request(
         )
         transaction.on_commit(partial(export_enqueue, job_id=job.pk), robust=True)
     return job
-
-
-def _warm_comparison(*, user: User, format: str, sections: set[str]) -> None:
-    """Compute the before/after comparison now, in the web process, when a PDF
-    that shows it will be built by a separate worker.
-
-    The comparison is cached per user and sync version in the shared cache
-    (Redis), so the worker then reads it instead of fitting it: a PDF worker
-    never loads scipy and statsmodels (about 130 MB) and stays well under its
-    memory budget. The web process serves the analysis page, so it has them
-    loaded anyway. If the diary changes before the worker runs, the worker
-    computes the new comparison itself. In-process (eager) mode skips this: the
-    same process builds the PDF."""
-    from .tasks import export_build
-
-    if export_build.app.conf.task_always_eager or format != ExportJob.Format.PDF:
-        return
-    if not sections & COMPARISON_SECTIONS:
-        return
-    from diary.comparison import comparison_for_user
-
-    comparison_for_user(user)
 
 
 def export_enqueue(*, job_id: int) -> bool:

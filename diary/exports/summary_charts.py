@@ -267,7 +267,7 @@ def dose_steps_svg(
         if not labels or labels[-1][2] != label:  # a restart at the same dose
             labels.append((x1, y, label))
     # Label the current dose always, then earlier steps where there is room.
-    kept_x = STEP_RIGHT + STEP_LABEL_GAP
+    kept_x: float = STEP_RIGHT + STEP_LABEL_GAP
     for x, y, dose in reversed(labels):
         if kept_x - x < STEP_LABEL_GAP:
             continue

@@ -19,8 +19,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import OperationalError, connection
-from django.test.utils import CaptureQueriesContext
+from django.db import OperationalError
 from django.utils import timezone
 
 from config.celery import app
@@ -127,50 +126,6 @@ def test_request_records_a_queued_job_that_expires_after_the_retention(alice):
     assert job.file_name == ""
     days = datetime.timedelta(days=7)
     assert before + days <= job.expires_at <= timezone.now() + days
-
-
-@pytest.mark.parametrize(
-    ("fmt", "sections", "warmed"),
-    [
-        (ExportJob.Format.PDF, ["summary"], True),
-        (ExportJob.Format.PDF, ["analysis", "charts"], True),
-        (ExportJob.Format.PDF, ["charts", "weekly"], False),
-        (ExportJob.Format.CSV_TIDY, ["summary"], False),
-    ],
-)
-def test_a_pdf_with_the_comparison_has_it_cached_for_the_worker(
-    alice,
-    fmt,
-    sections,
-    warmed,
-    django_capture_on_commit_callbacks,
-    django_assert_num_queries,
-):
-    """With separate workers, the web request computes the comparison into the
-    shared cache, so the PDF worker reads it (one query: the sync version)
-    instead of loading scipy and statsmodels to fit it."""
-    from django.core.cache import cache
-
-    from diary.comparison import comparison_for_user
-
-    cache.clear()
-    for _conf in celery_conf(task_always_eager=False):
-        with django_capture_on_commit_callbacks(execute=False):
-            services.export_request(
-                user=alice,
-                format=fmt,
-                start=alice.local_today() - datetime.timedelta(days=29),
-                end=alice.local_today(),
-                sections=sections,
-            )
-    if warmed:
-        with django_assert_num_queries(1):
-            comparison_for_user(alice)
-    else:
-        with CaptureQueriesContext(connection) as queries:
-            comparison_for_user(alice)
-        assert len(queries.captured_queries) > 1
-    cache.clear()
 
 
 def test_request_sends_the_job_only_after_the_transaction_commits(
