@@ -15,9 +15,10 @@ minimum and maximum, and at the end the peak resident memory of the process.
 
 ``--warm`` first builds a 30-day report, as a worker that has run a job before
 (its imports loaded). With REDIS_URL set, ``--prime`` (its own process) computes
-the comparison into the shared cache, as the web request that creates a PDF
-export does, and ``--cached`` then measures a worker that reads it instead of
-fitting it.
+the comparison into the shared cache, as the patient's analysis page does, and
+``--cached`` then measures a worker that reads it instead of fitting it (while
+diary.comparison.loader imports the fitting code at module level, a cache hit
+still loads scipy and statsmodels, so only the CPU of the fit is saved).
 
 Targets (issue 11): a 2-year report costs at most the 1-year one, under 3 s of
 CPU for 1 year, under 250 MB of peak memory.
@@ -56,8 +57,8 @@ def main() -> None:
     parser.add_argument(
         "--prime",
         action="store_true",
-        help="only compute the comparison into the cache (as the web request "
-        "that creates an export does) and exit",
+        help="only compute the comparison into the cache (as the analysis page "
+        "does) and exit",
     )
     parser.add_argument(
         "--cached",
