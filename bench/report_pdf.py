@@ -46,6 +46,9 @@ def main() -> None:
         "--days", type=int, nargs="+", default=[365], help="range lengths"
     )
     parser.add_argument("--repeat", type=int, default=1, help="rounds")
+    parser.add_argument(
+        "--notes", action="store_true", help="include the notes section too"
+    )
     parser.add_argument("--email", default="demo@example.org")
     parser.add_argument("--out", help="also write the PDF here (DAYS: the range)")
     parser.add_argument(
@@ -79,9 +82,12 @@ def main() -> None:
 
     from accounts.models import User
     from diary.exports.data import report_data
-    from diary.exports.models import ExportSection
+    from diary.exports.models import DEFAULT_SECTIONS, ExportSection
     from diary.exports.pdf import build_pdf
 
+    # The default report (every section but the patient's free-text notes, which
+    # grow with the range like the diary itself); --notes adds them.
+    sections = list(ExportSection.values) if args.notes else list(DEFAULT_SECTIONS)
     user = User.objects.get(email=args.email)
     end = user.local_today()
     if args.prime:
@@ -97,7 +103,7 @@ def main() -> None:
                 user=user,
                 start=end - datetime.timedelta(days=29),
                 end=end,
-                sections=list(ExportSection.values),
+                sections=sections,
             )
         )
     results: dict[int, list[tuple[float, float]]] = {d: [] for d in args.days}
@@ -108,9 +114,7 @@ def main() -> None:
                 cache.clear()  # the comparison is computed afresh
             start = end - datetime.timedelta(days=days - 1)
             cpu0 = time.process_time()
-            data = report_data(
-                user=user, start=start, end=end, sections=list(ExportSection.values)
-            )
+            data = report_data(user=user, start=start, end=end, sections=sections)
             cpu1 = time.process_time()
             content = build_pdf(data)
             cpu2 = time.process_time()
@@ -122,7 +126,8 @@ def main() -> None:
     for days, runs in results.items():
         totals = sorted(d + p for d, p in runs)
         print(
-            f"days={days} warm={args.warm} cached={args.cached} runs={len(runs)} "
+            f"days={days} warm={args.warm} cached={args.cached} notes={args.notes} "
+            f"runs={len(runs)} "
             f"data_cpu_s={statistics.median(d for d, _p in runs):.2f} "
             f"pdf_cpu_s={statistics.median(p for _d, p in runs):.2f} "
             f"total_cpu_s_median={statistics.median(totals):.2f} "
