@@ -828,6 +828,30 @@ def test_a_link_without_the_summary_or_analysis_does_not_compute_the_comparison(
     assert calls == []
 
 
+def test_share_page_queries_do_not_grow_with_the_diary(django_assert_num_queries):
+    """The doctor's page for 30 days of diary and for two years: the same
+    number of queries (the comparison computed afresh both times)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.diary.exports.test_data import make_history
+    from tests.factories import UserFactory
+
+    short_user, long_user = UserFactory(), UserFactory()
+    short_range = make_history(short_user, 30)
+    long_range = make_history(long_user, 731)
+    _link, short_token = make_link(short_user, start=short_range[0], end=short_range[1])
+    _link, long_token = make_link(long_user, start=long_range[0], end=long_range[1])
+    cache.clear()
+    with CaptureQueriesContext(connection) as short_queries:
+        assert doctor().get(view_url(short_token)).status_code == 200
+    cache.clear()
+    with django_assert_num_queries(len(short_queries.captured_queries)):
+        response = doctor().get(view_url(long_token))
+    assert response.status_code == 200
+    assert 'data-testid="core-table"' in response.content.decode()
+
+
 def test_no_writes_through_a_share_link(alice):
     link, token = make_link(alice)
     EntryFactory(user=alice, date=alice.local_today() - days(2), notes="kept")
