@@ -139,6 +139,9 @@ class CoreFigures:
     primary: OutcomeResult | None
     primary_chosen_at: datetime.datetime | None
     warnings: tuple[str, ...]
+    # How often such an interval held the true change in simulated diaries
+    # (shown once under the table, for the primary outcome's interval).
+    coverage_note: str
     missed_on_ldn: int | None
     band: Band | None
     medicines: tuple[MedicineLine, ...]
@@ -274,8 +277,8 @@ def _primary_row(primary: OutcomeResult | None) -> CoreRow:
                 "low": one_decimal(primary.interval[0]),
                 "high": one_decimal(primary.interval[1]),
             }
-            if primary.coverage_text:
-                detail += "; " + primary.coverage_text
+            if not primary.interval_excludes_zero:
+                detail += "; " + _("includes 0")
         elif primary.declined:
             detail = primary.declined
     elif primary.declined:
@@ -519,6 +522,11 @@ def core_figures(
         primary=primary,
         primary_chosen_at=comparison.primary_chosen_at,
         warnings=_warnings(comparison),
+        coverage_note=(
+            primary.coverage_text
+            if primary is not None and primary.interval is not None
+            else ""
+        ),
         missed_on_ldn=missed,
         band=band(key=band_key, label=band_label, days=days, start=start, end=end),
         medicines=tuple(

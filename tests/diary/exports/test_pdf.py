@@ -91,6 +91,9 @@ def test_page_one_renders_the_core_figures_of_the_comparison(story):
     assert f"<strong>{signed(difference)}</strong>" in summary
     assert "approximate interval" in summary
     assert "<strong>4 h</strong>" in summary and "<strong>6 h</strong>" in summary
+    # The interval's measured coverage, once, under the table (not in the cell).
+    assert summary.count("simulated diaries") == 1
+    assert 'data-testid="coverage-note"' in summary
     # The windows' dates, with their day counts.
     assert (
         f"{story.baseline_start:%-d %b} – {story.ldn_start - datetime.timedelta(days=1):%-d %b %Y}, 56 days"
