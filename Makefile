@@ -93,6 +93,7 @@ vendor-check: venv
 
 bench: venv
 	$(TEST_ENV) $(BIN)/python bench/run.py
+	$(TEST_ENV) $(BIN)/python bench/analysis_sim.py
 
 lock: venv
 	$(BIN)/pip-compile --quiet --strip-extras --extra dev --no-emit-index-url \

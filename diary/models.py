@@ -635,6 +635,7 @@ class Medication(TimeStamped):
 
 
 # Models of the sub-packages, imported here so Django finds them in the diary app.
+from .comparison.models import PrimaryOutcomeChoice  # noqa: E402
 from .exports.models import ExportJob  # noqa: E402
 from .reminders.models import ReminderDelivery  # noqa: E402
 from .sharing.models import ShareAccess, ShareLink  # noqa: E402
@@ -647,6 +648,7 @@ __all__ = [
     "ExportJob",
     "Medication",
     "MissedDose",
+    "PrimaryOutcomeChoice",
     "ReminderDelivery",
     "ShareAccess",
     "ShareLink",

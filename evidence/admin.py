@@ -46,6 +46,7 @@ class StudyAdmin(admin.ModelAdmin):
                     "doi",
                     "pmid",
                     "registry_id",
+                    "status_checked",
                     "other_ids",
                 ]
             },

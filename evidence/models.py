@@ -6,14 +6,17 @@ edit them in the admin. The source list lives in ``evidence/data/`` and is loade
 ``manage.py load_studies`` (``evidence.services.studies_load``).
 """
 
+import datetime
 import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from .links import SOURCE_KINDS, checking_notes, reading_links, source_problem
 from .managers import StudyQuerySet
 
 # Identifier formats. Every record in evidence/data/studies.json matches one of these.
@@ -92,23 +95,50 @@ def validate_text_list(value) -> None:
 
 
 def validate_sources(value) -> None:
-    """A list of {"url": "https://...", "supports": "..."}: only web addresses, so a
-    link on the page can never run script."""
+    """A list of {"url": "https://...", "supports": "...", "kind": ...}: only web
+    addresses, so a link on the page can never run script, and none that
+    :func:`evidence.links.source_problem` refuses (proxies, test servers, spam).
+    ``kind`` is optional: "primary" for the publisher's own page of the study,
+    "secondary" for a summary by someone else (see :mod:`evidence.links`)."""
     message = _(
         'Enter a list of sources, each like {"url": "https://...", "supports": '
-        '"which facts it supports"}; addresses must start with http:// or https://.'
+        '"which facts it supports"}, optionally with "kind": "primary" or '
+        '"secondary"; addresses must start with http:// or https://.'
     )
     if not isinstance(value, list):
         raise ValidationError(message, code="invalid_sources")
     for item in value:
         if (
             not isinstance(item, dict)
-            or set(item) - {"url", "supports"}
+            or set(item) - {"url", "supports", "kind"}
             or not isinstance(item.get("url"), str)
             or not re.match(r"^https?://[^\s<>\"']+$", item["url"])
             or not isinstance(item.get("supports", ""), str)
+            or item.get("kind", "primary") not in SOURCE_KINDS
         ):
             raise ValidationError(message, code="invalid_sources")
+        problem = source_problem(item["url"])
+        if problem:
+            raise ValidationError(
+                _("%(url)s is %(problem)s; give the publisher's or registry's address.")
+                % {"url": item["url"], "problem": problem},
+                code="refused_source",
+            )
+
+
+STATUS_CHECKED_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$")
+
+
+def validate_status_checked(value: str) -> None:
+    if not STATUS_CHECKED_RE.match(value):
+        raise ValidationError(
+            _(
+                "%(value)s is not a date. Write the year and month the registry was "
+                "checked, such as 2026-11, or the full date, such as 2026-11-20."
+            ),
+            code="invalid_status_checked",
+            params={"value": value},
+        )
 
 
 class Study(models.Model):
@@ -200,6 +230,8 @@ class Study(models.Model):
         "duration": _("duration"),
         "outcomes": _("results"),
         "status": _("recruitment status"),
+        "on_treatment_weeks": _("weeks of treatment measured"),
+        "ldn_results": _("results for LDN specifically"),
         "peer_review": _("whether it was peer reviewed"),
     }
 
@@ -233,6 +265,16 @@ class Study(models.Model):
         blank=True,
         validators=[validate_registry_id],
         help_text=_("NCT00000000, ACTRN00000000000000 or EudraCT 0000-000000-00."),
+    )
+    status_checked = models.CharField(
+        _("registration status checked"),
+        max_length=10,
+        blank=True,
+        validators=[validate_status_checked],
+        help_text=_(
+            "When the trial registry was last looked at: 2026-11 or 2026-11-20. "
+            "Required for a registered trial (level R)."
+        ),
     )
     other_ids = models.JSONField(
         _("other identifiers"),
@@ -338,6 +380,13 @@ class Study(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, list[Any]] = {}
+        if self.evidence_level == self.Level.R and not self.status_checked:
+            errors.setdefault("status_checked", []).append(
+                _(
+                    "Say when the registry was checked: a registered trial's status "
+                    "changes, so the page shows this date beside it."
+                )
+            )
         if not isinstance(self.unverified_fields, list) or not all(
             isinstance(name, str) for name in self.unverified_fields
         ):
@@ -410,6 +459,53 @@ class Study(models.Model):
     def is_registration(self) -> bool:
         """A registration or protocol: it has no results and is not evidence."""
         return self.evidence_level == self.Level.R
+
+    @property
+    def status_checked_on(self) -> datetime.date | None:
+        """``status_checked`` as a date (the 1st for a month), for formatting."""
+        if not self.status_checked or not STATUS_CHECKED_RE.match(self.status_checked):
+            return None
+        year, month, *day = (int(part) for part in self.status_checked.split("-"))
+        return datetime.date(year, month, day[0] if day else 1)
+
+    @property
+    def status_checked_text(self) -> str:
+        """ "Registration status as checked in November 2026. ..." ("" if unknown)."""
+        day = self.status_checked_on
+        if day is None:
+            return ""
+        if self.status_checked_has_day:
+            return str(
+                _(
+                    "Registration status as checked on %(date)s. It may have changed "
+                    "since: the registry has the current status."
+                )
+                % {"date": date_format(day, "j F Y")}
+            )
+        return str(
+            _(
+                "Registration status as checked in %(date)s. It may have changed "
+                "since: the registry has the current status."
+            )
+            % {"date": date_format(day, "F Y")}
+        )
+
+    @property
+    def title_unverified(self) -> bool:
+        return self.is_unverified("title")
+
+    @property
+    def status_checked_has_day(self) -> bool:
+        return self.status_checked.count("-") == 2
+
+    @property
+    def reading_links(self) -> list[Any]:
+        """DOI, PubMed and registry first; see :func:`evidence.links.reading_links`."""
+        return reading_links(self)
+
+    @property
+    def checking_notes(self) -> list[dict[str, str]]:
+        return checking_notes(self)
 
     # What could not be confirmed ---------------------------------------------------
 

@@ -1,8 +1,11 @@
 """Writes to the evidence catalogue.
 
 ``studies_load`` reads the study list and the hand-written symptom links from
-``evidence/data/`` and upserts them by key, so loading twice never duplicates and an
-edited record updates its row. The management command ``load_studies`` calls it.
+``evidence/data/`` and upserts them by key, so loading twice never duplicates, an
+edited record updates its row (sources included: a link removed from the file
+is removed from the page) and an unchanged one is not written at all. Studies
+that staff added in the admin and that are not in the file are left alone. The
+management command ``load_studies`` calls it.
 """
 
 import json
@@ -53,6 +56,7 @@ UNVERIFIED_ALIASES = {
     "registry_id link": "registry_id",
     "issue and page range": "volume_pages",
     "issue number": "volume_pages",
+    "ldn-specific results": "ldn_results",
     "volume number": "volume_pages",
 }
 TEXT_FIELDS = [
@@ -79,8 +83,9 @@ TEXT_FIELDS = [
 @dataclass(frozen=True)
 class LoadResult:
     created: int
-    updated: int
+    updated: int  # rows whose fields or symptom links changed
     total: int  # studies in the database afterwards (staff may have added more)
+    unchanged: int = 0  # rows already exactly as in the file: not written
 
 
 def studies_load(
@@ -122,17 +127,44 @@ def studies_load(
             [f"{name}: {'; '.join(messages)}" for name, messages in errors.items()]
         )
 
-    created = updated = 0
+    created = updated = unchanged = 0
     with transaction.atomic():
+        existing = {
+            study.key: study
+            for study in Study.objects.select_for_update()
+            .filter(key__in=[fields["key"] for fields, _ in rows])
+            .prefetch_related("symptoms")
+        }
         for fields, symptoms in rows:
             key = fields.pop("key")
-            study, was_created = Study.objects.update_or_create(
-                key=key, defaults=fields
-            )
-            study.symptoms.set(symptoms)
-            created += was_created
-            updated += not was_created
-    return LoadResult(created=created, updated=updated, total=Study.objects.count())
+            study = existing.get(key)
+            if study is None:
+                study = Study.objects.create(key=key, **fields)
+                study.symptoms.set(symptoms)
+                created += 1
+                continue
+            changed = [
+                name for name, value in fields.items() if getattr(study, name) != value
+            ]
+            links_changed = {s.pk for s in study.symptoms.all()} != {
+                s.pk for s in symptoms
+            }
+            if not changed and not links_changed:
+                unchanged += 1
+                continue
+            for name in changed:
+                setattr(study, name, fields[name])
+            if changed:
+                study.save(update_fields=[*changed, "updated_at"])
+            if links_changed:
+                study.symptoms.set(symptoms)
+            updated += 1
+    return LoadResult(
+        created=created,
+        updated=updated,
+        unchanged=unchanged,
+        total=Study.objects.count(),
+    )
 
 
 def study_fields_from_record(
@@ -164,6 +196,10 @@ def study_fields_from_record(
     fields["on_treatment_weeks"] = record["on_treatment_weeks"]
     fields["other_ids"] = record.get("other_ids", [])
     fields["sources"] = record["sources"]
+    status_checked = record.get("status_checked")
+    if status_checked is not None and not isinstance(status_checked, str):
+        raise ValidationError("status_checked must be text such as 2026-11, or null")
+    fields["status_checked"] = (status_checked or "").strip()
 
     group = record["group"]
     if group in GROUPS:

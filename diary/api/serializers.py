@@ -327,3 +327,14 @@ class MeSerializer(serializers.Serializer):
     sync_version = serializers.IntegerField(
         read_only=True, help_text=_("The user's change counter.")
     )
+
+
+class PrimaryOutcomeSerializer(serializers.Serializer):
+    """The primary outcome: ``function``, ``hours_upright`` or ``symptom:<uuid>``
+    (checked against the symptoms the user tracks by the service)."""
+
+    primary_outcome = serializers.CharField(
+        max_length=64,
+        help_text=_("function, hours_upright or symptom:<uuid> of a tracked symptom."),
+    )
+    chosen_at = serializers.DateTimeField(read_only=True)

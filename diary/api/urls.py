@@ -28,6 +28,11 @@ urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
     path("trends/", views.trends, name="trends"),
     path("analysis/", views.analysis, name="analysis"),
+    path(
+        "analysis/primary-outcome/",
+        views.primary_outcome,
+        name="analysis-primary-outcome",
+    ),
     path("sync/", sync_view.sync, name="sync"),
     *router.urls,
 ]

@@ -24,7 +24,8 @@ from rest_framework.response import Response
 from accounts.services import user_update_settings
 
 from .. import services
-from ..before_after import BASELINE_WEEKS_DEFAULT, LAST_8_WEEKS, before_after_report
+from ..comparison import comparison_for_user, text
+from ..comparison.services import primary_outcome_choose
 from ..forms.analysis import AnalysisForm
 from ..forms.trends import TrendsRangeForm
 from ..models import (
@@ -40,6 +41,7 @@ from .serializers import (
     CrashSerializer,
     MedicationSerializer,
     MeSerializer,
+    PrimaryOutcomeSerializer,
     SymptomSerializer,
 )
 from .sync import (
@@ -349,39 +351,86 @@ def trends(request):
 @extend_schema(
     summary="Before/after LDN (n-of-1) comparison, as on the analysis page",
     description=(
-        "Carries a `disclaimer`: not medical advice, and a change in one person's "
-        "diary cannot show that LDN caused it."
+        "The one before/after comparison (``diary.comparison``), the same figures "
+        "as the analysis page, the PDF and the share page. The windows come from "
+        "the dose history: the baseline is `baseline_weeks` weeks before the LDN "
+        "start; the on-LDN window is the latest `on_weeks` weeks at the current "
+        "dose, else the latest weeks since the start, paused and stopped days left "
+        "out. Outcomes list the primary outcome first; the rest are exploratory. "
+        "Intervals are approximate; `coverage_text` states their measured "
+        "coverage. Carries a `disclaimer`: not medical advice, and a change in one "
+        "person's diary cannot show that LDN caused it."
     ),
     parameters=[
-        OpenApiParameter(
-            "comparison",
-            OpenApiTypes.STR,
-            enum=["last8w", "current_dose", "custom"],
-            description="Default last8w.",
-        ),
-        OpenApiParameter("start", OpenApiTypes.DATE, description="For custom."),
-        OpenApiParameter("end", OpenApiTypes.DATE, description="For custom."),
         OpenApiParameter(
             "baseline_weeks",
             {"type": "integer", "minimum": 2, "maximum": 52},
             description="2 to 52, default 8.",
         ),
+        OpenApiParameter(
+            "on_weeks",
+            {"type": "integer", "minimum": 2, "maximum": 52},
+            description="2 to 52, default 8.",
+        ),
     ],
     responses={
-        200: OpenApiResponse(OpenApiTypes.OBJECT, description="The report."),
+        200: OpenApiResponse(OpenApiTypes.OBJECT, description="The comparison."),
         400: ERROR,
     },
     tags=["analysis"],
 )
 @api_view(["GET"])
 def analysis(request):
-    refuse_empty(request.query_params, ("comparison", "start", "end", "baseline_weeks"))
-    data = request.query_params.copy()
-    data.setdefault("comparison", LAST_8_WEEKS)
-    data.setdefault("baseline_weeks", str(BASELINE_WEEKS_DEFAULT))
-    form = AnalysisForm(data, today=request.user.local_today())
+    refuse_empty(request.query_params, ("baseline_weeks", "on_weeks"))
+    retired = {
+        name: [
+            _(
+                "This parameter is no longer used: the on-LDN window now comes from "
+                "your dose history. Use on_weeks to set its length."
+            )
+        ]
+        for name in ("comparison", "start", "end")
+        if name in request.query_params
+    }
+    if retired:
+        raise exceptions.ValidationError(retired)
+    form = AnalysisForm(request.query_params)
     if not form.is_valid():
         raise exceptions.ValidationError(form_errors(form))
+    comparison = comparison_for_user(request.user, **form.parameters())
+    return Response(analysis_payload(comparison))
+
+
+def analysis_payload(comparison) -> dict:
+    """The API's JSON for a comparison: ``Comparison.to_dict()`` with the
+    not-medical-advice notice and the causation caveat as ``disclaimer``."""
+    return {
+        "disclaimer": f"{text.NOT_MEDICAL_ADVICE} {text.CAUSATION_CAVEAT}",
+        **comparison.to_dict(),
+    }
+
+
+@extend_schema(
+    summary="Choose the primary outcome the comparison leads with",
+    description=(
+        "`primary_outcome` is `function`, `hours_upright` or `symptom:<uuid>` of a "
+        "symptom you track. Every choice is kept with the time it was made."
+    ),
+    request=PrimaryOutcomeSerializer,
+    responses={201: PrimaryOutcomeSerializer, 400: ERROR},
+    tags=["analysis"],
+)
+@api_view(["POST"])
+def primary_outcome(request):
+    serializer = PrimaryOutcomeSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
     with service_errors():
-        report = before_after_report(user=request.user, **form.parameters())
-    return Response(report)
+        choice = primary_outcome_choose(
+            user=request.user, key=serializer.validated_data["primary_outcome"]
+        )
+    return Response(
+        PrimaryOutcomeSerializer(
+            {"primary_outcome": choice.key, "chosen_at": choice.chosen_at}
+        ).data,
+        status=status.HTTP_201_CREATED,
+    )

@@ -35,6 +35,21 @@ def build_export_file(
     if job.format not in EXTENSIONS:
         raise ValueError(f"Unknown export format {job.format!r}")
 
+    if job.format == ExportJob.Format.FHIR:
+        # The FHIR bundle loads what it needs itself (diary.exports.fhir_data).
+        from .fhir import fhir_export
+
+        if on_progress is not None:
+            on_progress(50)
+        content = fhir_export(
+            user=job.user,
+            start=job.start_date,
+            end=job.end_date,
+            sections=list(job.sections),
+            display_name=job.display_name,
+        )
+        return content, EXTENSIONS[ExportJob.Format.FHIR]
+
     from .data import report_data
 
     data = report_data(
@@ -55,12 +70,8 @@ def build_export_file(
         from .tabular import build_csv_tidy
 
         content = build_csv_tidy(data)
-    elif job.format == ExportJob.Format.CSV_WIDE:
+    else:
         from .tabular import build_csv_wide
 
         content = build_csv_wide(data)
-    else:
-        from .fhir import build_fhir_bundle
-
-        content = build_fhir_bundle(data)
     return content, EXTENSIONS[ExportJob.Format(job.format)]

@@ -655,13 +655,16 @@ def _runs_path(
 
 
 def _dots(points: Sequence[tuple[float, float]], *, radius: float, fill: str) -> str:
+    """One dot per point, drawn as a single path of zero-length, round-capped
+    strokes (a year of days is then one element, not 365: WeasyPrint draws a
+    chart in a fraction of the time)."""
     if not points:
         return ""
-    circles = "".join(
-        f'<circle cx="{_n(x)}" cy="{_n(_y_of(float(y)))}" r="{_n(radius)}"/>'
-        for x, y in points
+    moves = "".join(f"M{_n(x)},{_n(_y_of(float(y)))}h0" for x, y in points)
+    return (
+        f'<path class="points" d="{moves}" fill="none" stroke="{fill}" '
+        f'stroke-width="{_n(2 * radius)}" stroke-linecap="round"/>'
     )
-    return f'<g class="points" fill="{fill}">{circles}</g>'
 
 
 # --- Legend and description ---------------------------------------------------------

@@ -13,6 +13,7 @@ has a script, a form or any of the patient's navigation.
 
 from __future__ import annotations
 
+import base64
 import datetime
 from dataclasses import dataclass
 from functools import cache
@@ -27,10 +28,12 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from diary.analysis import CAUSATION_CAVEAT
+from diary.comparison import text
 
 from .charts import report_charts
+from .core_figures import mg_list, no_comparison_message, one_decimal, signed
 from .data import ReportData, dose_text, format_mg
+from .summary_charts import band_chart_svg, dose_steps_svg
 
 __all__ = ["build_pdf", "render_report_html"]
 
@@ -57,16 +60,28 @@ def render_report_html(data: ReportData, *, for_print: bool) -> str:
         "stylesheet": _stylesheet() if for_print else "",
         "page_css": _page_css(data) if for_print else "",
         "generated": date_format(timezone.localtime(data.generated_at), "j M Y H:i"),
-        "causation_caveat": _(CAUSATION_CAVEAT),
+        "causation_caveat": str(text.CAUSATION_CAVEAT),
         "current_dose_text": _current_dose_text(data),
         "dose_steps_text": _dose_steps_text(data),
-        "charts": (
-            report_charts(data.trends, ldn_start=data.ldn_start)
-            if data.has("charts")
-            else []
-        ),
-        "summary_rows": _summary_rows(data),
-        "weekly_rows": _weekly_rows(data) if data.has("weekly") else [],
+        "charts": [
+            {
+                "name": chart.name,
+                "days_logged": chart.days_logged,
+                "days_in_range": chart.days_in_range,
+                "svg": _embed(chart.svg, for_print=for_print),
+            }
+            for chart in (
+                report_charts(data.trends, ldn_start=data.ldn_start)
+                if data.has("charts")
+                else []
+            )
+        ],
+        "core": data.core,
+        "page_one": {
+            name: _embed(svg, for_print=for_print)
+            for name, svg in _page_one_charts(data).items()
+        },
+        "period_rows": _period_rows(data) if data.has("weekly") else [],
         "analysis": _analysis(data),
         "notes": _notes(data),
     }
@@ -79,6 +94,33 @@ def build_pdf(data: ReportData) -> bytes:
 
     html = render_report_html(data, for_print=True)
     return HTML(string=html, base_url=None).write_pdf()
+
+
+def _embed(svg: str, *, for_print: bool) -> str:
+    """A chart as markup: inline SVG on screen; for print, the same SVG as a
+    ``data:`` image, which WeasyPrint parses with its XML parser instead of the
+    much slower HTML5 parser (a year of charts then prints in a fraction of the
+    time). Nothing is fetched either way. The alternative text is the chart's
+    own title and description."""
+    if not svg or not for_print:
+        return svg
+    title = _between(svg, "<title>", "</title>")
+    desc = _between(svg, "<desc>", "</desc>")
+    alt = f"{title}. {desc}" if desc else title
+    # title and desc are already XML-escaped, so they are safe in an attribute
+    # once quotes are escaped too.
+    alt = alt.replace('"', "&quot;")
+    encoded = base64.b64encode(svg.encode()).decode("ascii")
+    return f'<img class="chart-image" alt="{alt}" src="data:image/svg+xml;base64,{encoded}">'
+
+
+def _between(text: str, start: str, end: str) -> str:
+    first = text.find(start)
+    if first < 0:
+        return ""
+    first += len(start)
+    last = text.find(end, first)
+    return text[first:last] if last >= 0 else ""
 
 
 # --- Page set-up --------------------------------------------------------------------
@@ -150,77 +192,146 @@ def _dose_steps_text(data: ReportData) -> str:
     return "; ".join(steps)
 
 
-def signed(value: float | None) -> str:
-    """A difference with one decimal and its sign as shown: "+0.7", "-1.3", "0.0"
-    (never "+0.0" or "-0.0")."""
-    if value is None:
-        return ""
-    shown = round(value, 1)
-    if shown == 0:
-        return "0.0"
-    return f"{shown:+.1f}"
-
-
-def _summary_rows(data: ReportData) -> list[dict[str, Any]]:
-    return [
-        {"summary": summary, "change": signed(summary.change)}
-        for summary in data.symptom_summaries
-    ]
-
-
 def _analysis(data: ReportData) -> dict[str, Any] | None:
-    """The before/after report with its ISO dates as dates (for the date filter)
-    and each difference formatted with its sign."""
-    report = data.analysis
-    if not report or report.get("status") != "ok":
+    """The analysis section: the one comparison, outcome by outcome, formatted
+    (every figure from :class:`diary.comparison.Comparison`, nothing recomputed).
+    None when the section was not chosen."""
+    comparison = data.comparison
+    if comparison is None or not data.has("analysis"):
         return None
-
-    def day(value: str | None) -> datetime.date | None:
-        return datetime.date.fromisoformat(value) if value else None
-
+    windows = comparison.windows
+    rows = [
+        {
+            "outcome": outcome,
+            "baseline": one_decimal(outcome.baseline.mean),
+            "on_ldn": one_decimal(outcome.on_ldn.mean),
+            "difference": signed(outcome.difference),
+            "low": one_decimal(outcome.interval[0]) if outcome.interval else "",
+            "high": one_decimal(outcome.interval[1]) if outcome.interval else "",
+            "notes": [w.text for w in outcome.warnings]
+            + list(outcome.not_enough_data)
+            + ([outcome.declined] if outcome.declined else []),
+            "dose_steps": [
+                {"step": step, "mean": one_decimal(step.mean)}
+                for step in outcome.dose_steps
+            ],
+        }
+        for outcome in comparison.outcomes
+    ]
+    coverage = sorted(
+        {o.coverage_text for o in comparison.outcomes if o.interval and o.coverage_text}
+    )
     return {
-        **report,
-        "ldn_start": day(report["course"]["start_date"]),
-        "baseline_start": day(report["baseline"]["start"]),
-        "baseline_end": day(report["baseline"]["end"]),
-        "comparison_start": day(report["comparison"]["start"]),
-        "comparison_end": day(report["comparison"]["end"]),
-        "rows": [
-            {**item, "difference": signed(item["result"]["difference"])}
-            for item in report["symptoms"]
+        "status": comparison.status,
+        "message": _no_comparison_message(data),
+        "windows": windows,
+        "baseline_doses": "",
+        "on_ldn_doses": mg_list(windows.on_ldn.doses_mg)
+        if windows is not None and windows.on_ldn is not None
+        else "",
+        "groups": _groups(rows),
+        "warnings": [w.text for w in comparison.warnings],
+        "caveats": [
+            c
+            for c in comparison.caveats
+            if c not in (str(text.CAUSATION_CAVEAT), str(text.MULTIPLICITY))
         ],
-        "any_includes_zero": any(
-            item.get("interval_includes_zero") for item in report["symptoms"]
-        ),
+        "coverage": coverage,
+        "method": comparison.method,
+        "crash_rates": comparison.crash_rates,
+        "crash_rate_texts": [
+            one_decimal(rate.per_30_days) for rate in comparison.crash_rates
+        ]
+        if comparison.crash_rates
+        else [],
     }
 
 
-def _weekly_rows(data: ReportData) -> list[dict[str, Any]]:
-    """The weekly table as rows of cells in symptom order (templates cannot index
-    a dict by a variable). A cell's day count is shown when it differs from the
-    days logged that week (a symptom left unanswered on some days)."""
+def _groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The primary outcome first, then the others, labelled exploratory."""
+    primary = [row for row in rows if row["outcome"].primary]
+    others = [row for row in rows if not row["outcome"].primary]
+    groups = []
+    if primary:
+        groups.append(
+            {
+                "key": "primary",
+                "title": _("Primary outcome"),
+                "intro": "",
+                "rows": primary,
+            }
+        )
+    if others:
+        groups.append(
+            {
+                "key": "exploratory",
+                "title": _("Other outcomes (exploratory)"),
+                "intro": str(text.MULTIPLICITY),
+                "rows": others,
+            }
+        )
+    return groups
+
+
+def _no_comparison_message(data: ReportData) -> str:
+    """The one plain sentence when there is no complete comparison."""
+    if data.core is not None:
+        return data.core.message
+    if data.comparison is None or data.comparison.status == "ok":
+        return ""
+
+    return no_comparison_message(data.comparison)
+
+
+def _period_rows(data: ReportData) -> list[dict[str, Any]]:
+    """The averages table as rows of cells in symptom order (templates cannot
+    index a dict by a variable). A cell's day count is shown when it differs from
+    the days logged in that week or month (a symptom left unanswered)."""
     rows = []
-    for week in data.weeks:
+    for period in data.periods:
         cells = []
         for symptom in data.symptoms:
-            mean, logged = week.means.get(symptom.uuid, (None, 0))
+            mean, logged = period.means.get(symptom.uuid, (None, 0))
             cells.append(
                 {
-                    "mean": mean,
+                    "mean": one_decimal(mean),
                     "days_logged": logged,
-                    "show_days": mean is not None and logged != week.days_logged,
+                    "show_days": mean is not None and logged != period.days_logged,
                 }
             )
         rows.append(
             {
-                "start": week.start,
-                "end": week.end,
-                "days_in_range": week.days_in_range,
-                "days_logged": week.days_logged,
+                "start": period.start,
+                "end": period.end,
+                "days_in_range": period.days_in_range,
+                "days_logged": period.days_logged,
                 "cells": cells,
             }
         )
     return rows
+
+
+def _page_one_charts(data: ReportData) -> dict[str, str]:
+    """The standard visual and the small dose-step chart of page 1."""
+    core = data.core
+    if core is None:
+        return {"band": "", "doses": ""}
+    band = ""
+    if core.band is not None:
+        band = band_chart_svg(
+            core.band,
+            start=data.start,
+            end=data.end,
+            ldn_start=core.ldn_start or data.ldn_start,
+            dose_steps=data.trends.get("dose_steps") or (),
+        )
+    doses = ""
+    if data.courses:
+        course = data.courses[-1]
+        doses = dose_steps_svg(
+            course.dose_changes, course_start=course.start_date, end=data.dose_as_of
+        )
+    return {"band": band, "doses": doses}
 
 
 def _notes(data: ReportData) -> list[Note]:

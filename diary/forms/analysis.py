@@ -1,11 +1,11 @@
-"""The before/after analysis settings: which comparison period, and how many weeks
-before LDN make the baseline. A GET form: nothing is saved.
+"""The before/after analysis settings and the primary-outcome choice.
 
-It checks the shape of the input (a known choice, real dates, no future dates, the
-end not before the start, 2 to 52 weeks). Rules that need the LDN course (the
-comparison must start on or after the LDN start; "since reaching my current dose"
-needs a recorded dose) are checked by ``diary.before_after.before_after_report``,
-whose errors the view attaches to the same fields.
+``AnalysisForm`` (GET, nothing saved): how many weeks before LDN make the
+baseline, and how many weeks the on-LDN window lasts. The windows themselves
+come from the dose history (see :mod:`diary.comparison.windows`).
+
+``PrimaryOutcomeForm`` (POST): the outcome the comparison leads with; the choice
+is recorded with its time by :func:`diary.comparison.services.primary_outcome_choose`.
 """
 
 from django import forms
@@ -13,25 +13,21 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from diary.before_after import (
+from diary.comparison.windows import (
     BASELINE_WEEKS_DEFAULT,
-    BASELINE_WEEKS_MAX,
-    BASELINE_WEEKS_MIN,
-    COMPARISON_CHOICES,
-    CUSTOM,
-    LAST_8_WEEKS,
+    ON_WEEKS_DEFAULT,
+    WEEKS_MAX,
+    WEEKS_MIN,
 )
 
-from .fields import date_field, limit_dates_to
-
-WEEKS_LIMITS = {"min": BASELINE_WEEKS_MIN, "max": BASELINE_WEEKS_MAX}
+WEEKS_LIMITS = {"min": WEEKS_MIN, "max": WEEKS_MAX}
 
 
-def _weeks_message() -> str:
-    return (
-        gettext("Weeks before LDN: enter a whole number from %(min)d to %(max)d.")
-        % WEEKS_LIMITS
-    )
+def _weeks_message(field: str) -> str:
+    return gettext("%(field)s: enter a whole number from %(min)d to %(max)d.") % {
+        "field": field,
+        **WEEKS_LIMITS,
+    }
 
 
 def _weeks_help() -> str:
@@ -40,100 +36,63 @@ def _weeks_help() -> str:
     )
 
 
-WEEKS_MESSAGE = lazy(_weeks_message, str)()
-FUTURE_MESSAGE = _(
-    "%(field)s: this date is in the future. Choose today or an earlier day."
-)
+def _weeks_field(label, message_label) -> forms.IntegerField:
+    message = lazy(_weeks_message, str)(message_label)
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=WEEKS_MIN,
+        max_value=WEEKS_MAX,
+        help_text=lazy(_weeks_help, str)(),
+        error_messages={
+            "invalid": message,
+            "min_value": message,
+            "max_value": message,
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
 
 
 class AnalysisForm(forms.Form):
-    comparison = forms.ChoiceField(
-        label=_("Compare the weeks before LDN with"),
-        choices=COMPARISON_CHOICES,
-        required=False,
-        error_messages={
-            "invalid_choice": _(
-                "Comparison period: choose the last 8 weeks, since reaching your "
-                "current dose, or dates you choose."
-            )
-        },
+    baseline_weeks = _weeks_field(
+        _("Weeks before LDN to use as the baseline"), _("Weeks before LDN")
     )
-    start = date_field(
-        label=_("Comparison start"),
-        required=False,
-        help_text=_("Only for dates you choose. On or after your LDN start date."),
-        error_messages={
-            "invalid": _("Comparison start: enter a date such as 2026-01-31.")
-        },
-    )
-    end = date_field(
-        label=_("Comparison end"),
-        required=False,
-        help_text=_("Only for dates you choose. Today or earlier."),
-        error_messages={
-            "invalid": _("Comparison end: enter a date such as 2026-01-31.")
-        },
-    )
-    baseline_weeks = forms.IntegerField(
-        label=_("Weeks before LDN to use as the baseline"),
-        required=False,
-        min_value=BASELINE_WEEKS_MIN,
-        max_value=BASELINE_WEEKS_MAX,
-        help_text=lazy(_weeks_help, str)(),
-        error_messages={
-            "invalid": WEEKS_MESSAGE,
-            "min_value": WEEKS_MESSAGE,
-            "max_value": WEEKS_MESSAGE,
-        },
-    )
-
-    def __init__(self, *args, today=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.today = today
-        limit_dates_to(self, today)
-
-    def clean_comparison(self):
-        return self.cleaned_data["comparison"] or LAST_8_WEEKS
+    on_weeks = _weeks_field(_("Weeks on LDN to compare"), _("Weeks on LDN"))
 
     def clean_baseline_weeks(self):
         weeks = self.cleaned_data["baseline_weeks"]
         return BASELINE_WEEKS_DEFAULT if weeks is None else weeks
 
-    def clean(self):
-        super().clean()
-        cleaned = self.cleaned_data
-        if cleaned.get("comparison") != CUSTOM:
-            return cleaned
-        start, end = cleaned.get("start"), cleaned.get("end")
-        for name in ("start", "end"):
-            value = cleaned.get(name)
-            if name in self.errors:
-                continue
-            if value is None:
-                self.add_error(
-                    name,
-                    _("%(field)s: enter a date, or choose another comparison period.")
-                    % {"field": self.fields[name].label},
-                )
-            elif self.today is not None and value > self.today:
-                self.add_error(
-                    name, FUTURE_MESSAGE % {"field": self.fields[name].label}
-                )
-        valid_dates = "start" not in self.errors and "end" not in self.errors
-        if valid_dates and start and end and end < start:
-            self.add_error(
-                "end",
-                _("Comparison end: the end date cannot be before the start date."),
-            )
-        return cleaned
+    def clean_on_weeks(self):
+        weeks = self.cleaned_data["on_weeks"]
+        return ON_WEEKS_DEFAULT if weeks is None else weeks
 
     def parameters(self) -> dict:
-        """Keyword arguments for ``before_after_report``; call after is_valid()."""
-        data = self.cleaned_data
-        custom = data["comparison"] == CUSTOM
+        """Keyword arguments for ``comparison_for_user``; call after is_valid()."""
         return {
-            "comparison": data["comparison"],
-            "start": data.get("start") if custom else None,
-            "end": data.get("end") if custom else None,
-            "baseline_weeks": data["baseline_weeks"],
+            "baseline_weeks": self.cleaned_data["baseline_weeks"],
+            "on_weeks": self.cleaned_data["on_weeks"],
         }
+
+
+class PrimaryOutcomeForm(forms.Form):
+    primary_outcome = forms.ChoiceField(
+        label=_("Primary outcome"),
+        help_text=_(
+            "The one outcome that matters most to you. Choose it before looking at "
+            "the numbers; the date you choose it is recorded and shown."
+        ),
+        error_messages={
+            "required": _("Primary outcome: choose one."),
+            "invalid_choice": _(
+                "Primary outcome: choose function, hours upright or one of the "
+                "symptoms you track."
+            ),
+        },
+    )
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["primary_outcome"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = list(choices)

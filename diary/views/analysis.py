@@ -1,62 +1,83 @@
 """The before/after (n-of-1) analysis page.
 
-The numbers come from ``diary.before_after.before_after_report``, the same plain
-data the API returns; this view only turns its ISO dates into dates for display.
+It renders :func:`diary.comparison.comparison_for_user`, the same comparison the
+PDF, the share page and ``/api/v1/analysis/`` use; this view only picks the
+weeks and records the primary outcome.
 """
 
-import datetime
-from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_http_methods
 
-from diary.analysis import CAUSATION_CAVEAT
-from diary.before_after import (
-    BASELINE_WEEKS_DEFAULT,
-    LAST_8_WEEKS,
-    before_after_report,
+from diary.comparison import comparison_for_user, text
+from diary.comparison.services import (
+    primary_outcome_choices,
+    primary_outcome_choose,
 )
-from diary.forms.analysis import AnalysisForm
+from diary.comparison.windows import BASELINE_WEEKS_DEFAULT, ON_WEEKS_DEFAULT
+from diary.forms.analysis import AnalysisForm, PrimaryOutcomeForm
 from diary.forms.fields import add_service_errors
-
-DATE_KEYS = frozenset({"start", "end", "date", "start_date", "today"})
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def analysis(request):
-    today = request.user.local_today()
-    data = request.GET.copy()
-    data.setdefault("comparison", LAST_8_WEEKS)
-    data.setdefault("baseline_weeks", str(BASELINE_WEEKS_DEFAULT))
-    form = AnalysisForm(data, today=today)
-    report = None
-    if form.is_valid():
-        try:
-            report = before_after_report(user=request.user, **form.parameters())
-        except ValidationError as error:
-            add_service_errors(form, error)
+    form = AnalysisForm(request.GET or None)
+    parameters = {"baseline_weeks": None, "on_weeks": None}
+    if form.is_bound and form.is_valid():
+        parameters = form.parameters()
+    elif not form.is_bound:
+        form = AnalysisForm(
+            initial={
+                "baseline_weeks": BASELINE_WEEKS_DEFAULT,
+                "on_weeks": ON_WEEKS_DEFAULT,
+            }
+        )
+
+    primary_form = None
+    if request.method == "POST":
+        primary_form = PrimaryOutcomeForm(
+            request.POST, choices=primary_outcome_choices(request.user)
+        )
+        if primary_form.is_valid():
+            try:
+                primary_outcome_choose(
+                    user=request.user,
+                    key=primary_form.cleaned_data["primary_outcome"],
+                )
+            except ValidationError as error:
+                add_service_errors(primary_form, error)
+            else:
+                query = {k: v for k, v in parameters.items() if v is not None}
+                url = reverse("diary:analysis")
+                return redirect(f"{url}?{urlencode(query)}" if query else url)
+
+    comparison = None
+    if not form.errors:
+        comparison = comparison_for_user(request.user, **parameters)
+    if primary_form is None:
+        if comparison is not None and comparison.outcomes:
+            choices = [(o.key, o.label) for o in comparison.outcomes]
+        else:
+            choices = primary_outcome_choices(request.user)
+        primary_form = PrimaryOutcomeForm(
+            choices=choices,
+            initial={"primary_outcome": comparison.primary_key if comparison else None},
+        )
     return render(
         request,
         "diary/analysis.html",
         {
             "form": form,
-            "report": _with_dates(report) if report is not None else None,
-            "caveat": gettext(CAUSATION_CAVEAT),
+            "primary_form": primary_form,
+            "comparison": comparison,
+            "multiplicity": gettext(str(text.MULTIPLICITY)),
+            "no_primary": gettext(str(text.NO_PRIMARY)),
         },
+        status=400 if form.errors or primary_form.errors else 200,
     )
-
-
-def _with_dates(value: Any, key: str = "") -> Any:
-    """A copy of the report with its ISO date strings as dates, for the date
-    filter."""
-    if isinstance(value, dict):
-        return {k: _with_dates(v, k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_with_dates(item) for item in value]
-    if key in DATE_KEYS and isinstance(value, str):
-        return datetime.date.fromisoformat(value)
-    return value

@@ -30,6 +30,17 @@ def not_medical_advice() -> str:
     )
 
 
+class ReadingLinkSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=["doi", "pubmed", "registry", "primary", "secondary"], read_only=True
+    )
+    # DRF's metaclass moves declared fields off the class, so a field may be
+    # called "label" although Field has a "label" attribute; only mypy objects.
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]
+    url = serializers.CharField(read_only=True)
+    text = serializers.CharField(read_only=True)
+
+
 class StudySerializer(serializers.ModelSerializer):
     """One study, review or trial registration in the evidence catalogue."""
 
@@ -71,6 +82,23 @@ class StudySerializer(serializers.ModelSerializer):
             "show them as fact: leave them out or mark them 'not confirmed'."
         )
     )
+    reading_links = ReadingLinkSerializer(
+        many=True,
+        read_only=True,
+        help_text=_(
+            "The links to show a reader, best first: DOI, PubMed, trial registry; "
+            "only when there is none of those, the publisher's page, and only "
+            "then a secondary summary (kind 'secondary': label it as someone "
+            "else's summary). 'sources' are checking notes, not reading links."
+        ),
+    )
+    status_checked = serializers.CharField(
+        read_only=True,
+        help_text=_(
+            "For a registered trial: when its registry status was checked "
+            "(YYYY-MM or YYYY-MM-DD); show it beside the status. Empty otherwise."
+        ),
+    )
     measured_symptoms = serializers.SerializerMethodField(
         help_text=_(
             "Slugs of the built-in diary symptoms the study measured (for a "
@@ -97,6 +125,8 @@ class StudySerializer(serializers.ModelSerializer):
             "pubmed_url",
             "registry_id",
             "registry_url",
+            "status_checked",
+            "reading_links",
             "other_ids",
             "group",
             "group_label",

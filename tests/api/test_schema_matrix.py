@@ -267,6 +267,10 @@ OPERATIONS: dict[str, Row] = {
     "sync_retrieve": Row(),
     "trends_retrieve": Row(),
     "analysis_retrieve": Row(),
+    # Bob's choice is his own; alice's is untouched.
+    "analysis_primary_outcome_create": Row(
+        201, lambda w: {"primary_outcome": "function"}
+    ),
     "symptoms_track_create": Row(uuid="symptom"),
     "symptoms_archive_create": Row(uuid="symptom"),
     "share_links_revoke_create": Row(uuid="share_link"),

@@ -192,6 +192,8 @@ RULES_BEYOND_THE_SCHEMA = [
     "exports_create",
     "trends_retrieve",
     "analysis_retrieve",
+    # The primary outcome names a symptom the patient tracks.
+    "analysis_primary_outcome_create",
     # A symptom's name is unique among the patient's symptoms.
     "symptoms_create",
     "symptoms_update",

@@ -43,7 +43,7 @@ def test_anonymous_visitor_gets_the_whole_catalogue_in_the_readme_order(
 
     assert response.status_code == 200
     body = response.json()
-    assert body["count"] == 34
+    assert body["count"] == 36
     assert keys(response) == expected_order()
     assert body["next"] is None
     assert "not medical advice" in body["disclaimer"].lower()
@@ -205,7 +205,7 @@ def test_an_empty_filter_value_means_no_filter(anon_api, studies):
     response = anon_api.get(f"{LIST_URL}?level=&symptom=")
 
     assert response.status_code == 200
-    assert response.json()["count"] == 34
+    assert response.json()["count"] == 36
 
 
 @pytest.mark.parametrize(
@@ -301,7 +301,7 @@ def test_the_list_cannot_be_written(anon_api, alice_api, studies, method):
         response = getattr(client, method)(LIST_URL, {"key": "new"}, format="json")
         assert response.status_code == 405
         assert response.json()["code"] == "method_not_allowed"
-    assert Study.objects.count() == 34
+    assert Study.objects.count() == 36
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
@@ -315,3 +315,14 @@ def test_a_study_cannot_be_written(anon_api, alice_api, studies, method):
     after = Study.objects.get(key="polo2019")
     assert after.headline == before.headline
     assert after.updated_at == before.updated_at
+
+
+def test_a_study_carries_its_reading_links_and_status_check_date(client, studies):
+    tamariz = client.get(reverse("api:study-detail", args=["tamariz2024"])).json()
+    assert [(link["kind"], link["url"]) for link in tamariz["reading_links"]] == [
+        ("secondary", "https://www.mecfsatlas.com/evidence/tamariz-2024-low-dose")
+    ]
+    lift = client.get(reverse("api:study-detail", args=["lift_nct06366724"])).json()
+    assert lift["status_checked"] == "2026-11"
+    assert [link["kind"] for link in lift["reading_links"]] == ["registry"]
+    assert lift["reading_links"][0]["url"] == lift["registry_url"]

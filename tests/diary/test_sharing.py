@@ -22,6 +22,7 @@ from diary.models import Entry, SideEffect
 from diary.sharing import services
 from diary.sharing.models import ShareAccess, ShareLink
 from diary.sharing.useragent import approximate_client
+from tests.diary.exports.report_story import Story, flat, page_one_expectations
 from tests.factories import (
     EntryFactory,
     SideEffectFactory,
@@ -769,6 +770,87 @@ def test_share_page_shows_only_the_chosen_sections(alice, bob):
     response = doctor().get(view_url(token))
     assert response.status_code == 200
     assert "INSIDE-effect-wpv" not in response.content.decode()
+
+
+# ------------------------------------------------- the comparison on the share page
+
+
+def test_a_link_that_starts_after_the_ldn_start_carries_the_comparison(
+    alice, bob, alice_client, bob_client, anon_client
+):
+    """The share page renders the one comparison, whoever opens the link: the
+    doctor (anonymous), the patient herself, or another patient who is logged
+    in. None of them sees anything of the viewer's own diary, and the old
+    'range starts' sentence never appears."""
+    story = Story(alice)
+    Story(bob)  # Bob's own diary, which must not leak into Alice's report
+    _link, token = make_link(
+        alice, start=story.today - days(20), end=story.today, display_name="A. P."
+    )
+    pages = {}
+    for who, client in (
+        ("doctor", doctor()),
+        ("anonymous", anon_client),
+        ("owner", alice_client),
+        ("other", bob_client),
+    ):
+        response = client.get(view_url(token))
+        assert response.status_code == 200, who
+        assert_doctor_headers(response)
+        html = flat(response.content.decode())
+        for expected in page_one_expectations(story):
+            assert expected in html, (who, expected)
+        assert "range starts" not in html
+        assert bob.email not in html and alice.email not in html
+        pages[who] = re.sub(r"\d{1,2} \w{3} \d{4} \d{2}:\d{2}", "", html)
+    # The same report for everyone (apart from when it was made).
+    assert len(set(pages.values())) == 1
+    # Every visit was logged for the patient, and only as views.
+    assert ShareAccess.objects.filter(outcome=ShareAccess.Outcome.VIEWED).count() == 4
+
+
+def test_a_link_without_the_summary_or_analysis_does_not_compute_the_comparison(
+    alice, monkeypatch
+):
+    import diary.comparison
+
+    story = Story(alice)
+    _link, token = make_link(
+        alice, start=story.today - days(20), end=story.today, sections=["crashes"]
+    )
+    calls = []
+    monkeypatch.setattr(
+        diary.comparison, "comparison_for_user", lambda *a, **k: calls.append(a)
+    )
+    response = doctor().get(view_url(token))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Primary outcome" not in html and "core-table" not in html
+    assert calls == []
+
+
+def test_share_page_queries_do_not_grow_with_the_diary(django_assert_num_queries):
+    """The doctor's page for 30 days of diary and for two years: the same
+    number of queries (the comparison computed afresh both times)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.diary.exports.test_data import make_history
+    from tests.factories import UserFactory
+
+    short_user, long_user = UserFactory(), UserFactory()
+    short_range = make_history(short_user, 30)
+    long_range = make_history(long_user, 731)
+    _link, short_token = make_link(short_user, start=short_range[0], end=short_range[1])
+    _link, long_token = make_link(long_user, start=long_range[0], end=long_range[1])
+    cache.clear()
+    with CaptureQueriesContext(connection) as short_queries:
+        assert doctor().get(view_url(short_token)).status_code == 200
+    cache.clear()
+    with django_assert_num_queries(len(short_queries.captured_queries)):
+        response = doctor().get(view_url(long_token))
+    assert response.status_code == 200
+    assert 'data-testid="core-table"' in response.content.decode()
 
 
 def test_no_writes_through_a_share_link(alice):

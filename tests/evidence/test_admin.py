@@ -43,6 +43,7 @@ def form_data(**overrides) -> dict:
         "doi": "10.1000/example.1",
         "pmid": "12345678",
         "registry_id": "NCT01234567",
+        "status_checked": "",
         "other_ids": "[]",
         "design": "open-label pilot",
         "design_detail": "",
@@ -91,6 +92,18 @@ def test_a_valid_study_is_saved(staff_client):
         ("sources", '[{"url": "javascript:alert(1)"}]', "must start with http"),
         ("unverified_fields", '["colour"]', "Unknown field names"),
         ("key", "levels", "address of another page"),
+        (
+            "sources",
+            '[{"url": "https://uat.anzctr.org.au/Trial/x", "supports": "all"}]',
+            "a test or staging server",
+        ),
+        (
+            "sources",
+            '[{"url": "https://journal-example-com.ezproxy.example.edu/x"}]',
+            "a library or campus proxy",
+        ),
+        ("status_checked", "autumn", "is not a date"),
+        ("evidence_level", "R", "Say when the registry was checked"),
     ],
 )
 def test_bad_values_are_refused_with_a_message(staff_client, field, value, message):
@@ -129,3 +142,12 @@ def test_patients_cannot_open_the_study_admin(alice_client):
 
     assert response.status_code == 302
     assert not Study.objects.exists()
+
+
+def test_a_registration_is_saved_with_the_date_its_status_was_checked(staff_client):
+    response = staff_client.post(
+        ADD_URL, form_data(evidence_level="R", status_checked="2026-11-20")
+    )
+
+    assert response.status_code == 302
+    assert Study.objects.get(key="new-study").status_checked == "2026-11-20"

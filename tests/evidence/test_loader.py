@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
+from evidence.links import source_problem
 from evidence.models import Study
 from evidence.services import (
     SYMPTOM_LINKS_PATH,
@@ -24,22 +25,36 @@ def write_json(path, data):
     return path
 
 
-def test_first_load_creates_all_34_studies():
+def test_first_load_creates_all_36_studies():
     result = studies_load()
 
-    assert (result.created, result.updated, result.total) == (34, 0, 34)
-    assert Study.objects.count() == 34
+    assert (result.created, result.updated, result.unchanged, result.total) == (
+        36,
+        0,
+        0,
+        36,
+    )
+    assert Study.objects.count() == 36
+    assert {"eckey2025", "tamariz2024"} <= set(
+        Study.objects.values_list("key", flat=True)
+    )
 
 
-def test_loading_twice_updates_and_never_duplicates():
+def test_loading_twice_changes_nothing_and_never_duplicates():
     studies_load()
-    first_ids = dict(Study.objects.values_list("key", "pk"))
+    first = dict(Study.objects.values_list("key", "pk"))
+    stamps = dict(Study.objects.values_list("key", "updated_at"))
 
     result = studies_load()
 
-    assert (result.created, result.updated, result.total) == (0, 34, 34)
-    assert Study.objects.count() == 34
-    assert dict(Study.objects.values_list("key", "pk")) == first_ids
+    assert (result.created, result.updated, result.unchanged, result.total) == (
+        0,
+        0,
+        36,
+        36,
+    )
+    assert dict(Study.objects.values_list("key", "pk")) == first
+    assert dict(Study.objects.values_list("key", "updated_at")) == stamps
 
 
 def test_an_edited_record_updates_its_study_on_reload(tmp_path):
@@ -51,8 +66,8 @@ def test_an_edited_record_updates_its_study_on_reload(tmp_path):
 
     result = studies_load(path=write_json(tmp_path / "studies.json", records))
 
-    assert result.created == 0
-    assert Study.objects.count() == 34
+    assert (result.created, result.updated, result.unchanged) == (0, 1, 35)
+    assert Study.objects.count() == 36
     study = Study.objects.get(key="polo2019")
     assert study.title == "An edited title"
     assert study.n == "219"
@@ -203,9 +218,9 @@ def test_command_prints_counts_and_is_idempotent():
     call_command("load_studies", stdout=out)
     call_command("load_studies", stdout=out)
 
-    assert "34 created, 0 updated, 34 in the catalogue" in out.getvalue()
-    assert "0 created, 34 updated, 34 in the catalogue" in out.getvalue()
-    assert Study.objects.count() == 34
+    assert "36 created, 0 updated, 0 unchanged, 36 in the catalogue" in out.getvalue()
+    assert "0 created, 0 updated, 36 unchanged, 36 in the catalogue" in out.getvalue()
+    assert Study.objects.count() == 36
 
 
 def test_command_reports_bad_data_without_loading_anything(tmp_path):
@@ -220,4 +235,127 @@ def test_command_reports_bad_data_without_loading_anything(tmp_path):
 def test_the_data_lives_inside_the_app():
     assert DATA_DIR.parent.name == "evidence"
     assert (DATA_DIR / "studies.json").is_file()
-    assert len(data_records()) == 34
+    assert len(data_records()) == 36
+
+
+# The December 2026 refresh: links replaced by key, refused addresses ------------------
+
+
+def test_a_reload_replaces_changed_and_removed_links_of_existing_studies():
+    """The rows as the November file left them (a test-server registry link, a
+    proxy, a spam link) are corrected in place by the current file."""
+    studies_load()
+    Study.objects.filter(key="treatmelc_actrn12624001162505").update(
+        sources=[
+            {
+                "url": "https://uat.anzctr.org.au/Trial/Registration/"
+                "TrialReview.aspx?id=387311",
+                "supports": "registration number",
+            }
+        ]
+    )
+    Study.objects.filter(key="naik2024_nct05430152").update(
+        sources=[
+            {"url": "https://bmjopen-bmj-com.ezproxy.u-pec.fr/x", "supports": "t"},
+            {"url": "https://news-247.top/n/2022510", "supports": "funding"},
+        ]
+    )
+    pks = dict(Study.objects.values_list("key", "pk"))
+
+    result = studies_load()
+
+    assert (result.created, result.updated) == (0, 2)
+    assert dict(Study.objects.values_list("key", "pk")) == pks
+    treatmelc = Study.objects.get(key="treatmelc_actrn12624001162505")
+    assert treatmelc.sources[0]["url"].startswith("https://www.anzctr.org.au/")
+    naik = json.dumps(Study.objects.get(key="naik2024_nct05430152").sources)
+    assert "ezproxy" not in naik and "news-247" not in naik
+    assert "https://bmjopen.bmj.com/content/14/5/e085272" in naik
+
+
+def test_no_stored_source_is_a_proxy_test_server_or_spam():
+    studies_load()
+    for study in Study.objects.all():
+        for source in study.sources:
+            assert source_problem(source["url"]) is None, (study.key, source)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://uat.anzctr.org.au/Trial/Registration/TrialReview.aspx?id=387311",
+        "https://dev.anzctr.org.au/Trial/Registration/TrialReview.aspx?id=386522",
+        "https://sdu-qa.qa.elsevierpure.com/da/publications/x",
+        "https://bmjopen-bmj-com.ezproxy.u-pec.fr/content/14/5/e085272",
+        "https://bmjopen-bmj-com.bibliotheek.ehb.be/content/14/5/e085272",
+        "https://0-molmed-biomedcentral-com.brum.beds.ac.uk/articles/x",
+        "https://onlinelibrary-wiley-com-443.webvpn.zafu.edu.cn/doi/epdf/x",
+        "https://fanyv88.com:443/https/www.scribd.com/document/809839444/fimmu-10-02545",
+        "https://news-247.top/n/2022510",
+        "https://https.ncbi.nlm.nih.gov/pubmed/32845365",
+        "https://issuu.com./ldnim/docs/x",
+    ],
+)
+def test_proxy_test_server_and_spam_links_are_refused_naming_the_study(tmp_path, url):
+    records = data_records()
+    polo = next(r for r in records if r["key"] == "polo2019")
+    polo["sources"].append({"url": url, "supports": "title"})
+
+    with pytest.raises(ValidationError) as error:
+        studies_load(path=write_json(tmp_path / "studies.json", records))
+    assert any(m.startswith("polo2019:") for m in error.value.messages)
+    assert Study.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.anzctr.org.au/Trial/Registration/TrialReview.aspx?id=387311",
+        "https://pubmed.ncbi.nlm.nih.gov/38740499/",
+        "https://molmed.biomedcentral.com/articles/10.1186/s10020-019-0083-4",
+        "https://doi.org/10.3389/fimmu.2019.02545",
+        "https://research.bond.edu.au/en/publications/x",
+        "https://www.fhi.no/publ/2015/x",
+    ],
+)
+def test_canonical_addresses_are_accepted(url):
+    assert source_problem(url) is None
+
+
+def test_a_registration_needs_the_date_its_status_was_checked(tmp_path):
+    records = data_records()
+    lift = next(r for r in records if r["key"] == "lift_nct06366724")
+    del lift["status_checked"]
+
+    with pytest.raises(ValidationError, match="lift_nct06366724: status_checked"):
+        studies_load(path=write_json(tmp_path / "studies.json", records))
+
+
+@pytest.mark.parametrize("value", ["November 2026", "2026-13", "2026-11-32", 202611])
+def test_a_malformed_status_date_is_refused(tmp_path, value):
+    records = data_records()
+    lift = next(r for r in records if r["key"] == "lift_nct06366724")
+    lift["status_checked"] = value
+
+    with pytest.raises(ValidationError, match="lift_nct06366724"):
+        studies_load(path=write_json(tmp_path / "studies.json", records))
+
+
+def test_every_registration_carries_its_status_check_date():
+    studies_load()
+    registrations = Study.objects.filter(evidence_level=Study.Level.R)
+    assert registrations.count() == 6
+    assert set(registrations.values_list("status_checked", flat=True)) == {"2026-11"}
+
+
+def test_the_new_records_keep_their_unconfirmed_fields():
+    studies_load()
+    tamariz = Study.objects.get(key="tamariz2024")
+    assert tamariz.doi == "" and tamariz.pmid == ""
+    assert {"title", "doi", "pmid", "dose"} <= set(tamariz.unverified_fields)
+    eckey = Study.objects.get(key="eckey2025")
+    assert eckey.doi == "10.1073/pnas.2426874122"
+    # The survey's own figures were seen; figures for LDN were not.
+    assert "ldn_results" in eckey.unverified_fields
+    assert "outcomes" not in eckey.unverified_fields
+    assert eckey.evidence_level == "L4" and tamariz.evidence_level == "L4"

@@ -262,5 +262,27 @@ class TestStudyQuerySet:
 
         result = studies_load()
 
-        assert result.total == 35
+        assert result.total == 37
         assert Study.objects.filter(key="staff-added").exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("2026-11", "Registration status as checked in November 2026."),
+        ("2026-11-20", "Registration status as checked on 20 November 2026."),
+        ("", ""),
+    ],
+)
+def test_status_checked_reads_as_a_month_or_a_day(value, text):
+    study = Study(status_checked=value)
+    assert study.status_checked_text.startswith(text)
+    if not value:
+        assert study.status_checked_text == ""
+
+
+def test_a_registration_without_a_status_check_date_is_invalid(db):
+    study = StudyFactory.build(evidence_level="R", status_checked="")
+    with pytest.raises(ValidationError) as error:
+        study.full_clean()
+    assert "status_checked" in error.value.message_dict

@@ -121,6 +121,7 @@ def test_studies_are_in_the_readme_order(studies):
         "polo2019",  # direct, L4
         "byambasuren2025",  # partly direct, L1
         "isman2024",  # partly direct, L4, 2024
+        "tamariz2024",  # partly direct, L4, 2024 (by label)
         "bonilla2023",  # partly direct, L4, 2023
         "okelly2022",  # partly direct, L4, 2022
         "naik2024_nct05430152",  # partly direct, registration
@@ -284,6 +285,18 @@ def test_a_registration_is_marked_and_never_drawn(studies, alice):
 
     assert card["is_registration"] is True
     assert card["on_chart"] is False
+    assert card["status_checked_text"].startswith(
+        "Registration status as checked in November 2026."
+    )
+
+
+def test_the_overlay_says_when_a_registrations_status_was_checked(studies, alice):
+    html = render(context_for(alice))
+    cards = re.split(r'data-testid="overlay-study"', html)[1:]
+    checked = [c for c in cards if 'data-testid="status-checked"' in c]
+    assert len(checked) == 1  # naik2024, the one registration that measures fatigue
+    assert 'data-key="naik2024_nct05430152"' in checked[0]
+    assert "Registration status as checked in November 2026" in checked[0]
 
 
 def test_without_an_ldn_start_a_note_links_to_adding_the_course(studies, alice):

@@ -1,6 +1,7 @@
 """The public evidence pages: list, study page and levels."""
 
 import re
+from html import unescape
 
 import pytest
 from django.db import connection
@@ -9,6 +10,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from diary.models import Symptom
+from evidence.links import source_problem
 from evidence.managers import GROUP_ORDER
 from evidence.models import Study
 
@@ -86,7 +88,7 @@ def test_every_study_page_renders_for_anonymous_and_signed_in(
     client, alice_client, studies
 ):
     keys = list(Study.objects.values_list("key", flat=True))
-    assert len(keys) == 34
+    assert len(keys) == 36
 
     for key in keys:
         for who, http in [("anonymous", client), ("alice", alice_client)]:
@@ -120,7 +122,7 @@ def test_list_shows_every_study_with_its_limitations_and_level(client, studies):
     response = client.get(LIST_URL)
 
     items = list_items(response)
-    assert len(items) == 34
+    assert len(items) == 36
     for study in Study.objects.all():
         item = items[study.key]
         assert escape(study.limitations) in item, study.key
@@ -184,7 +186,7 @@ def test_list_marks_studies_with_unconfirmed_details(client, studies):
         ("level=L2", 3, lambda s: s.evidence_level == "L2"),
         (
             "relevance=partly-direct",
-            7,
+            8,
             lambda s: s.relevance_to_mecfs == "partly-direct",
         ),
         (
@@ -238,7 +240,7 @@ def test_bogus_filter_values_are_ignored_not_errors(client, studies, query):
     response = client.get(f"{LIST_URL}?{query}")
 
     assert response.status_code == 200
-    assert len(listed_keys(response)) == 34
+    assert len(listed_keys(response)) == 36
     assert "<script>alert" not in response.content.decode()
 
 
@@ -258,7 +260,7 @@ def test_a_filter_on_an_owned_symptom_is_ignored(client, alice, studies):
 
     response = client.get(f"{LIST_URL}?symptom=own")
 
-    assert len(listed_keys(response)) == 34
+    assert len(listed_keys(response)) == 36
     assert 'data-testid="ignored-filters"' in response.content.decode()
 
 
@@ -327,11 +329,101 @@ def test_anzctr_registrations_link_to_the_registry(client, studies):
     assert 'href="https://www.anzctr.org.au/ACTRN12624001162505.aspx"' in html
 
 
-def test_sources_are_listed_as_links(client, studies):
+def test_checking_notes_name_their_site_but_are_not_links(client, studies):
     html = client.get(detail_url("polo2019")).content.decode()
 
     for source in Study.objects.get(key="polo2019").sources:
-        assert f'href="{escape(source["url"])}"' in html
+        assert f'href="{escape(source["url"])}"' not in html
+        assert escape(source["supports"]) in html
+    assert "wames.org.uk" in html
+
+
+def reading_link_kinds(html: str) -> list[str]:
+    return re.findall(r'data-testid="link-([a-z]+)"', html)
+
+
+def test_doi_pubmed_and_registry_come_first_and_no_secondary_beside_them(
+    client, studies
+):
+    html = client.get(detail_url("bruun2024_final")).content.decode()
+    assert reading_link_kinds(html) == ["doi", "pubmed", "registry"]
+    html = client.get(detail_url("eckey2025")).content.decode()
+    assert reading_link_kinds(html) == ["doi", "pubmed"]
+    assert 'href="https://doi.org/10.1073/pnas.2426874122"' in html
+    assert not [h for h in re.findall(r'href="([^"]+)"', html) if "cfsmeatlas" in h]
+    assert "Secondary summary" not in html
+
+
+def test_a_study_without_a_primary_source_shows_a_labelled_secondary_summary(
+    client, studies
+):
+    html = client.get(detail_url("tamariz2024")).content.decode()
+
+    # DOI and PubMed could not be confirmed: marked so, with nothing to follow.
+    assert reading_link_kinds(html) == ["doi", "pubmed", "secondary"]
+    section = html.split('id="ids-heading"')[1].split("</section>")[0]
+    assert re.findall(r'href="([^"]+)"', section) == [
+        "https://www.mecfsatlas.com/evidence/tamariz-2024-low-dose"
+    ]
+    assert section.count("Not confirmed") == 2
+    assert "Secondary summary (not the study itself)" in html
+
+
+def test_a_publishers_page_is_preferred_to_a_secondary_summary(client, studies):
+    html = client.get(detail_url("ringerike2015")).content.decode()
+
+    assert reading_link_kinds(html) == ["primary"]
+    assert 'href="https://www.fhi.no/publ/2015/' in html
+    assert 'href="https://ldnresearchtrust.org/' not in html
+    assert "Secondary summary" not in html
+
+
+def test_every_registration_shows_when_its_status_was_checked(client, studies):
+    items = list_items(client.get(LIST_URL))
+    for study in Study.objects.filter(evidence_level=Study.Level.R):
+        expected = "Registration status as checked in November 2026"
+        assert expected in items[study.key], study.key
+        html = client.get(detail_url(study.key)).content.decode()
+        assert html.count(expected) == 2, study.key  # status and registry link
+    html = client.get(detail_url("polo2019")).content.decode()
+    assert "Registration status as checked" not in html
+
+
+def test_no_page_links_to_a_proxy_test_server_or_spam_host(client, studies):
+    pages = [
+        LIST_URL,
+        *[detail_url(k) for k in Study.objects.values_list("key", flat=True)],
+    ]
+    for url in pages:
+        html = client.get(url).content.decode()
+        for href in re.findall(r'href="(https?://[^"]+)"', html):
+            assert source_problem(unescape(href)) is None, (url, href)
+        for bad in (
+            "ezproxy",
+            "webvpn",
+            "uat.anzctr",
+            "dev.anzctr",
+            "news-247",
+            "fanyv88",
+        ):
+            assert bad not in html, (url, bad)
+
+
+def test_an_unconfirmed_title_is_marked(client, studies):
+    html = client.get(detail_url("tamariz2024")).content.decode()
+    title = re.search(r'<p class="study-title">(.*?)</p>', html, re.S).group(1)
+    assert "Not confirmed" in title
+    items = list_items(client.get(LIST_URL))
+    assert "Not confirmed" in items["tamariz2024"].split("study-title")[1][:200]
+    assert "Not confirmed" not in items["polo2019"].split("study-title")[1][:200]
+
+
+def test_every_study_page_shows_its_level_and_limitations(client, studies):
+    for study in Study.objects.all():
+        html = client.get(detail_url(study.key)).content.decode()
+        assert escape(study.limitations) in html, study.key
+        assert escape(study.get_evidence_level_display()) in html, study.key
+        assert escape(study.level_meaning) in html, study.key
 
 
 def test_unverified_fields_are_marked_not_confirmed_not_shown_as_fact(client, studies):

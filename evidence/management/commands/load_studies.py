@@ -28,6 +28,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Studies: {result.created} created, {result.updated} updated, "
-                f"{result.total} in the catalogue."
+                f"{result.unchanged} unchanged, {result.total} in the catalogue."
             )
         )

@@ -80,6 +80,21 @@ def segments(d: str) -> list[tuple[float, float]]:
     return result
 
 
+def dots(root: ET.Element, width: str = "4.4") -> list[tuple[float, float]]:
+    """The centres of the dots: each is a zero-length, round-capped stroke
+    ("Mx,yh0") of the "points" path drawn ``width`` wide."""
+    centres = []
+    for path in paths(root, "points"):
+        if path.get("stroke-width") != width:
+            continue
+        assert path.get("stroke-linecap") == "round"
+        for move in path.get("d").split("M")[1:]:
+            assert move.endswith("h0")
+            x, y = move[:-2].split(",")
+            centres.append((float(x), float(y)))
+    return centres
+
+
 def paths(root: ET.Element, css_class: str) -> list[ET.Element]:
     return [p for p in root.iter(f"{SVG}path") if p.get("class") == css_class]
 
@@ -109,18 +124,17 @@ def test_a_gap_in_the_data_is_a_break_in_every_line_never_a_zero():
     for offset in unknown:
         assert not crosses(drawn, x_of(offset)), offset
 
-    dots = [c for c in root.iter(f"{SVG}circle") if c.get("r") == "2.2"]
-    assert len(dots) == 20  # one per logged day, none for the missing ten
-    for dot in dots:
-        assert not x_of(GAP[0]) - 1 < float(dot.get("cx")) < x_of(GAP[-1]) + 1
-        assert float(dot.get("cy")) < PLOT_BOTTOM  # a score of 5, not 0
+    centres = dots(root)
+    assert len(centres) == 20  # one per logged day, none for the missing ten
+    for cx, cy in centres:
+        assert not x_of(GAP[0]) - 1 < cx < x_of(GAP[-1]) + 1
+        assert cy < PLOT_BOTTOM  # a score of 5, not 0
 
 
 def test_a_day_scored_zero_is_drawn_at_zero_and_joined_to_its_neighbours():
     series = series_with_gap(score=0)
     root = parse(symptom_chart_svg(series, start=START, end=END))
-    dots = [c for c in root.iter(f"{SVG}circle") if c.get("r") == "2.2"]
-    assert {float(c.get("cy")) for c in dots} == {PLOT_BOTTOM}
+    assert {cy for _cx, cy in dots(root)} == {PLOT_BOTTOM}
     (path,) = paths(root, "daily-trace")
     assert len(segments(path.get("d"))) == 9 + 9  # 10 days, gap, 10 days
 
@@ -266,7 +280,7 @@ def test_nothing_logged_says_so_and_draws_no_line():
     empty["points"] = [{**p, "y": None, "n": 0} for p in empty["points"]]
     empty["rolling_mean"] = [{**p, "y": None} for p in empty["rolling_mean"]]
     root = parse(symptom_chart_svg(empty, start=START, end=END))
-    assert not list(root.iter(f"{SVG}circle"))
+    assert not dots(root) and not paths(root, "points")
     assert not paths(root, "daily-trace") and not paths(root, "rolling-mean")
     assert "Nothing logged in this range" in [t.text for t in root.iter(f"{SVG}text")]
 

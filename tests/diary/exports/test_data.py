@@ -6,9 +6,11 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from diary.comparison import comparison_for_user
 from diary.exports.data import ReportData, report_data
 from diary.exports.models import DEFAULT_SECTIONS, ExportSection
 from diary.models import (
@@ -25,6 +27,7 @@ from tests.factories import (
     CrashFactory,
     DoseChangeFactory,
     EntryFactory,
+    MedicationFactory,
     MissedDoseFactory,
     SideEffectFactory,
     SymptomFactory,
@@ -125,6 +128,15 @@ class Scenario:
         )
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """The comparison is cached per user and sync version; ids repeat between
+    tests, so each test starts with an empty cache."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def patient(db):
     return UserFactory(email="carol@example.org", time_zone="Europe/London")
@@ -151,21 +163,6 @@ def test_first_page_figures_match_a_hand_computation(patient, other):
     assert data.days_in_range == 70
     assert data.days_logged == 10  # 9 scored days and S+5
 
-    assert data.first_window == (s, s + days(27))
-    assert data.last_window == (end - days(27), end)
-    fatigue, fog = data.symptom_summaries
-    assert fatigue.symptom.name == "Fatigue"
-    assert fatigue.first.days_logged == 5
-    assert fatigue.first.mean == pytest.approx((6 + 7 + 8 + 5 + 4) / 5)
-    assert fatigue.last.days_logged == 3
-    assert fatigue.last.mean == pytest.approx((3 + 3 + 4) / 3)
-    assert fatigue.change == pytest.approx(10 / 3 - 6)
-    assert fatigue.days_logged == 9
-    assert fog.symptom.name == "Brain fog"
-    assert (fog.first.mean, fog.first.days_logged) == (None, 0)
-    assert (fog.last.mean, fog.last.days_logged) == (None, 0)
-    assert fog.change is None
-
     # Two crashes overlap the range's edges or lie in it, one is ongoing; the
     # fourth ended before the range.
     assert data.crash_count == 3
@@ -182,21 +179,6 @@ def test_first_page_figures_match_a_hand_computation(patient, other):
     assert data.current_dose.time_of_day == "bedtime"
     assert [m.date for m in data.missed_doses] == [s + days(36)]
     assert "Not medical advice" in data.disclaimer
-
-
-def test_summary_windows_are_the_whole_range_when_it_is_4_weeks_or_shorter(patient):
-    scenario = Scenario(patient)
-    start = scenario.end - days(9)
-    data = report_data(
-        user=patient, start=start, end=scenario.end, sections=DEFAULT_SECTIONS
-    )
-    assert data.first_window == data.last_window == (start, scenario.end)
-    fatigue = data.symptom_summaries[0]
-    assert fatigue.first.mean == fatigue.last.mean == pytest.approx(10 / 3)
-    assert fatigue.first.days_logged == 3
-
-
-# --- Days ---------------------------------------------------------------------------
 
 
 def test_missing_days_are_absent_never_zero(patient):
@@ -396,54 +378,77 @@ def test_chart_rolling_mean_uses_only_days_in_the_range(patient):
 def test_weekly_table_counts_logged_days(patient):
     scenario = Scenario(patient)
     data = scenario.data()
-    assert sum(week.days_in_range for week in data.weeks) == 70
-    assert sum(week.days_logged for week in data.weeks) == data.days_logged
+    assert sum(week.days_in_range for week in data.periods) == 70
+    assert sum(week.days_logged for week in data.periods) == data.days_logged
     fatigue = str(scenario.fatigue.uuid)
     fog = str(scenario.fog.uuid)
-    assert sum(week.means[fatigue][1] for week in data.weeks) == 9
-    assert all(week.means[fog] == (None, 0) for week in data.weeks)
+    assert sum(week.means[fatigue][1] for week in data.periods) == 9
+    assert all(week.means[fog] == (None, 0) for week in data.periods)
 
 
-def test_analysis_only_when_chosen(patient):
+def test_the_comparison_only_when_the_summary_or_the_analysis_is_chosen(patient):
     scenario = Scenario(patient)
+    data = scenario.data(sections=[ExportSection.WEEKLY])
+    assert data.comparison is None and data.core is None
+    data = scenario.data(sections=[ExportSection.ANALYSIS])
+    assert data.comparison is not None and data.core is None
     data = scenario.data(sections=[ExportSection.SUMMARY])
-    assert data.analysis is None
-    assert data.analysis_unavailable == ""
+    assert data.comparison is not None and data.core is not None
 
 
-def test_analysis_takes_its_baseline_from_inside_the_range(patient):
+def test_the_comparison_is_the_one_of_the_analysis_page_whatever_the_range(patient):
+    """The windows come from the course history: a range that starts after the
+    LDN start (here 20 days after it) still carries the same comparison."""
     scenario = Scenario(patient)
-    data = scenario.data(sections=ALL_SECTIONS)
-    analysis = data.analysis
-    assert analysis is not None and analysis["status"] == "ok"
-    ldn_start = scenario.start + days(30)
-    assert analysis["baseline"]["end"] == (ldn_start - ONE_DAY).isoformat()
-    assert analysis["baseline"]["start"] == (ldn_start - days(28)).isoformat()
-    assert analysis["baseline"]["start"] >= scenario.start.isoformat()
-    assert analysis["comparison"]["start"] == ldn_start.isoformat()
-    assert analysis["comparison"]["end"] == scenario.end.isoformat()
-    assert data.analysis_unavailable == ""
-
-
-def test_analysis_is_unavailable_without_weeks_before_ldn_in_the_range(patient):
-    scenario = Scenario(patient)
-    data = report_data(
+    full = scenario.data(sections=ALL_SECTIONS)
+    late = report_data(
         user=patient,
-        start=scenario.start + days(20),
+        start=scenario.start + days(50),
         end=scenario.end,
         sections=ALL_SECTIONS,
     )
-    assert data.analysis is None
-    assert "less than 2 weeks before the LDN start" in data.analysis_unavailable
+    cache.clear()
+    fresh = comparison_for_user(patient)
+    for data in (full, late):
+        assert data.comparison is not None
+        assert data.comparison.to_dict() == fresh.to_dict()
+        assert data.core is not None
+        assert data.core.ldn_start == scenario.start + days(30)
+    windows = late.comparison.windows
+    assert windows.baseline.end == scenario.start + days(29)
+    assert windows.baseline.start == scenario.start + days(30) - days(56)
 
 
-def test_analysis_is_unavailable_without_a_course(patient):
+def test_without_a_course_the_core_figures_say_so_once(patient):
     today = patient.local_today()
     data = report_data(
         user=patient, start=today - days(60), end=today, sections=ALL_SECTIONS
     )
-    assert data.analysis is None
-    assert "No LDN course" in data.analysis_unavailable
+    assert data.comparison is not None and data.comparison.status == "no_course"
+    assert data.core is not None and "No LDN course" in data.core.message
+
+
+def test_other_medicines_reach_back_to_the_baseline(patient):
+    scenario = Scenario(patient)
+    ldn_start = scenario.start + days(30)
+    MedicationFactory(
+        user=patient,
+        name="Magnesium",
+        start_date=ldn_start - days(300),
+        stop_date=ldn_start - days(20),
+    )
+    MedicationFactory(
+        user=patient, name="Long gone", start_date=None, stop_date=ldn_start - days(90)
+    )
+    data = report_data(
+        user=patient,
+        start=scenario.start + days(50),
+        end=scenario.end,
+        sections=ALL_SECTIONS,
+    )
+    assert [m.name for m in data.medications] == ["Magnesium"]
+    magnesium = data.core.medicines[0]
+    assert magnesium.in_window == "stopped during the baseline"
 
 
 # --- Bad input ----------------------------------------------------------------------
@@ -540,6 +545,7 @@ def test_query_count_is_the_same_for_30_days_and_2_years(django_assert_num_queri
     short_range = make_history(short_user, 30)
     long_range = make_history(long_user, 731)
 
+    cache.clear()  # both gather the comparison afresh
     with CaptureQueriesContext(connection) as short_queries:
         short = report_data(
             user=short_user,
@@ -547,7 +553,8 @@ def test_query_count_is_the_same_for_30_days_and_2_years(django_assert_num_queri
             end=short_range[1],
             sections=ALL_SECTIONS,
         )
-    assert short.analysis is not None  # every part was gathered
+    assert short.comparison is not None  # every part was gathered
+    cache.clear()
     with django_assert_num_queries(len(short_queries.captured_queries)):
         long = report_data(
             user=long_user,
@@ -555,6 +562,6 @@ def test_query_count_is_the_same_for_30_days_and_2_years(django_assert_num_queri
             end=long_range[1],
             sections=ALL_SECTIONS,
         )
-    assert long.analysis is not None
+    assert long.comparison is not None
     assert long.scores_count > 20 * short.scores_count
     assert TrackedSymptom.objects.for_user(long_user).count() == 3
