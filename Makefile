@@ -42,7 +42,7 @@ run: setup
 	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 demo: setup
-	$(DEV_ENV) $(BIN)/python manage.py make_demo
+	$(DEV_ENV) $(BIN)/python manage.py make_demo --site-url http://$(HOST):$(PORT)
 
 test: venv
 	@mkdir -p var/test-results
