@@ -4,6 +4,7 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ..models import NOTES_MAX_LENGTH, BellScore, Entry, Symptom
@@ -30,6 +31,11 @@ def score_field(
 
 
 def hours_field(label: StrOrPromise) -> LenientDecimalField:
+    # Plain messages that name the field and its limits (Django's default is
+    # "Ensure this value is less than or equal to 24").
+    out_of_range = format_lazy(
+        _("{label} must be between 0 and 24 hours, for example 7.5."), label=label
+    )
     return LenientDecimalField(
         label=label,
         required=False,
@@ -37,6 +43,16 @@ def hours_field(label: StrOrPromise) -> LenientDecimalField:
         max_value=24,
         max_digits=3,
         decimal_places=1,
+        error_messages={
+            "min_value": out_of_range,
+            "max_value": out_of_range,
+            "max_digits": out_of_range,
+            "max_whole_digits": out_of_range,
+            "max_decimal_places": format_lazy(
+                _("{label} can have one decimal place at most, for example 7.5."),
+                label=label,
+            ),
+        },
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
 
