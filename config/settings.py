@@ -63,7 +63,10 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public address, e.g. https://diary.example.org. Unset: share links use the
+# address the request came to, and e-mails (no request) use the local default.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+SITE_URL_FALLBACK = "http://127.0.0.1:8000"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -145,6 +148,9 @@ AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "diary:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# A form sent without a valid CSRF token (cookies blocked, a very old page): a
+# plain page that keeps the draft and leads back to the form.
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation."
