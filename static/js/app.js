@@ -61,8 +61,12 @@
       var scrolls = box.scrollWidth > box.clientWidth + 1;
       if (scrolls && !box.hasAttribute("tabindex")) {
         var caption = box.querySelector("caption");
+        var section = box.closest("[aria-labelledby]");
+        var heading = section &&
+          document.getElementById(section.getAttribute("aria-labelledby").split(" ")[0]);
         var label = box.getAttribute("data-label") ||
           (caption ? caption.textContent.trim() : "") ||
+          (heading ? heading.textContent.trim() : "") ||
           text(body, "data-table-label", "Table");
         box.setAttribute("tabindex", "0");
         box.setAttribute("role", "region");
@@ -304,20 +308,48 @@
     try {
       window.sessionStorage.removeItem(PENDING_KEY);
     } catch (e) { /* storage blocked: nothing kept */ }
+  }
+
+  // The service worker's cache (static files only) and its registration.
+  function clearOffline() {
+    var jobs = [];
     if (window.caches && caches.keys) {
-      caches.keys().then(function (names) {
-        names.forEach(function (name) {
-          if (name.indexOf("ldn-static") === 0) caches.delete(name);
-        });
-      });
+      jobs.push(caches.keys().then(function (names) {
+        return Promise.all(names.filter(function (name) {
+          return name.indexOf("ldn-static") === 0;
+        }).map(function (name) { return caches.delete(name); }));
+      }));
     }
+    if (navigator.serviceWorker && navigator.serviceWorker.getRegistrations) {
+      jobs.push(navigator.serviceWorker.getRegistrations().then(function (list) {
+        return Promise.all(list.map(function (r) { return r.unregister(); }));
+      }));
+    }
+    return Promise.all(jobs).catch(function () { /* nothing to clear */ });
   }
 
   function setUpLogout() {
     var forms = document.querySelectorAll("form[data-logout]");
     Array.prototype.forEach.call(forms, function (form) {
-      form.addEventListener("submit", clearDrafts);
+      form.addEventListener("submit", function (event) {
+        if (form.getAttribute("data-cleared") === "1") return;
+        event.preventDefault();
+        clearDrafts();
+        var send = function () {
+          form.setAttribute("data-cleared", "1");
+          form.submit();
+        };
+        // Log out even if clearing the cache hangs.
+        var timer = setTimeout(send, 1000);
+        clearOffline().then(function () {
+          clearTimeout(timer);
+          send();
+        });
+      });
     });
+    // Logged out (or the session expired): no offline cache is kept. Drafts stay
+    // until log-in, so an expired session loses nothing.
+    if (!userId) clearOffline();
   }
 
   /* ---------------------------------------------------------------- copying */
