@@ -107,8 +107,10 @@ def make_page(browser, live_server, plain_http_cookies):
         problems.append(f"request to another host: {route.request.url}")
         route.abort()
 
-    def on_console(message):
+    def on_console(message, page):
         if message.type != "error":
+            return
+        if any(text in message.text for text in page.expected_console_errors):
             return
         # Chromium asks for /favicon.ico by itself; the site has none (reported).
         if urlsplit(message.location.get("url", "")).path == "/favicon.ico":
@@ -126,7 +128,9 @@ def make_page(browser, live_server, plain_http_cookies):
         context.route(is_other_host, block)
         contexts.append(context)
         page = context.new_page()
-        page.on("console", on_console)
+        # A test that provokes an error on purpose (a 403 page) lists its text.
+        page.expected_console_errors = []
+        page.on("console", lambda message: on_console(message, page))
         page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
         page.on("response", on_response)
         page.live_server_url = live_server.url

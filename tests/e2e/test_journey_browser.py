@@ -76,7 +76,7 @@ def eager():
 class Journey:
     """One patient's tab, with the checks made after every step."""
 
-    def __init__(self, page, run: str):
+    def __init__(self, page, run: str, *, fresh: bool = True):
         self.page = page
         self.run = run
         self.viewport, self.scheme, self.others = RUNS[run]
@@ -84,7 +84,7 @@ class Journey:
         self.step = 0
         self.folder = SCREENSHOTS / "journey" / run
         self.folder.mkdir(parents=True, exist_ok=True)
-        for old in self.folder.glob("*.png"):
+        for old in self.folder.glob("*.png") if fresh else []:
             old.unlink()
         self.problems: list[str] = []
 
@@ -347,7 +347,7 @@ def test_whole_journey_is_accessible_fits_and_is_quick(
     doctor = make_page(viewport=viewport, color_scheme=scheme)
     doctor.goto(share_url)
     doctor.get_by_test_id("share-bar").wait_for()
-    doctor_view = Journey(doctor, run)
+    doctor_view = Journey(doctor, run, fresh=False)
     doctor_view.folder = j.folder
     doctor_view.step = 90
     doctor_view.check("doctor-share-page")
