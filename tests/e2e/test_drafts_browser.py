@@ -17,15 +17,19 @@ import pytest
 from django.contrib.sessions.models import Session
 
 from diary.models import Entry, SymptomScore, TrackedSymptom
-from tests.e2e.conftest import log_in
 from tests.e2e.test_journey_browser import axe_violations
+from tests.factories import PASSWORD
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+}
 NOTES = "Woke at 4, walked to the post box: too far."
 
 
@@ -92,7 +96,7 @@ def test_draft_survives_a_reload_and_an_expired_session(signed_in_page, alice):
     page.wait_for_url(re.compile(r".*/accounts/login/\?next=/checkin/"))
     assert page.get_by_test_id("login-to-continue").is_visible()
     page.get_by_label("Email").fill(alice.email)
-    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").tap()
 
     # Back on the check-in, with what was typed and a message saying so.
@@ -134,7 +138,7 @@ def test_a_form_sent_without_cookies_gets_a_plain_page_and_keeps_the_draft(
     page.get_by_test_id("back-to-form").tap()
     page.wait_for_url(re.compile(r".*/accounts/login/.*"))
     page.get_by_label("Email").fill(alice.email)
-    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").tap()
     page.wait_for_url(f"{base}/checkin/{day}/")
     assert page.get_by_test_id("draft-restored").is_visible()
