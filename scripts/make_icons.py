@@ -23,7 +23,7 @@ def main() -> int:
         return 1
     for size in SIZES:
         target = SOURCE.with_name(f"icon-{size}.png")
-        subprocess.run(
+        subprocess.run(  # noqa: S603 - fixed argv: convert, our own SVG and sizes
             [
                 convert,
                 "-background",

@@ -63,9 +63,7 @@ def export_create(request):
     form = ExportForm(request.POST, user=request.user)
     if form.is_valid():
         try:
-            job = services.export_request(
-                user=request.user, **form.service_kwargs()
-            )
+            job = services.export_request(user=request.user, **form.service_kwargs())
         except ValidationError as error:
             add_service_errors(form, error)
         else:
