@@ -3,10 +3,13 @@ service worker (served from the site root so that it may control every page)."""
 
 import hashlib
 import json
+from urllib.parse import urlsplit
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -29,12 +32,18 @@ OFFLINE_STATIC_FILES = [
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """CSRF_FAILURE_VIEW: say what happened in plain words, offer the way back to
     the form, and keep the draft (the page is marked so the browser keeps it)."""
-    return render(
-        request,
-        "csrf_failure.html",
-        {"back_url": request.path if request.method == "POST" else "/"},
-        status=403,
-    )
+    # Back to the page the form was on (sent by the browser for this site's own
+    # pages), else the address the form was sent to, which shows it again.
+    referer = request.META.get("HTTP_REFERER", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}
+    ):
+        back_url = urlsplit(referer).path or "/"
+    elif request.method == "POST" and request.path != reverse("accounts:logout"):
+        back_url = request.path
+    else:
+        back_url = "/"
+    return render(request, "csrf_failure.html", {"back_url": back_url}, status=403)
 
 
 @require_GET

@@ -84,3 +84,24 @@ def test_the_log_in_page_says_why_when_a_page_sent_the_patient_there(client):
     assert "data-keep-drafts" in html
     plain = client.get(reverse("accounts:login")).content.decode()
     assert 'data-testid="login-to-continue"' not in plain
+
+
+@pytest.mark.django_db
+def test_the_csrf_page_leads_back_to_the_page_of_the_form_never_elsewhere(alice):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    crashes = reverse("diary:crash-list")
+    html = client.post(
+        reverse("diary:crash-create"),
+        HTTP_REFERER=f"http://testserver{crashes}",
+    ).content.decode()
+    assert f'href="{crashes}"' in html
+    html = client.post(
+        reverse("diary:crash-create"), HTTP_REFERER="https://evil.example/x/"
+    ).content.decode()
+    assert "evil.example" not in html
+    assert f'href="{reverse("diary:crash-create")}"' in html
+    html = client.post(reverse("accounts:logout")).content.decode()
+    assert (
+        'data-testid="back-to-form" href="/"' in html or 'href="/" data-testid' in html
+    )
