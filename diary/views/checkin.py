@@ -167,6 +167,9 @@ def entry_list(request):
                 "day": day,
                 "entry": entry,
                 "scores": [scores.get(s.pk) for s in symptoms],
+                # (symptom, score) pairs: each cell names its column, so the
+                # table can become stacked rows on a phone.
+                "cells": [(s, scores.get(s.pk)) for s in symptoms],
                 "edit_url": reverse("diary:checkin-date", args=[day]),
             }
         )
