@@ -19,6 +19,8 @@
 
   var DRAFT_PREFIX = "ldn-draft:";
   var PENDING_KEY = "ldn-draft-pending";
+  var DRAFT_MAX_AGE_MS = 14 * 24 * 3600 * 1000; // an older draft is stale
+  var discarding = false;
   var body = document.body;
   var userId = body.getAttribute("data-user");
 
@@ -220,6 +222,7 @@
     discard.addEventListener("click", function () {
       var s = storage();
       if (s) s.removeItem(draftKey(form));
+      discarding = true;
       window.location.reload();
     });
     notice.appendChild(discard);
@@ -260,6 +263,10 @@
       } catch (e) {
         stored = null;
       }
+      if (stored && Date.now() - (stored.saved || 0) > DRAFT_MAX_AGE_MS) {
+        s.removeItem(key);
+        stored = null;
+      }
       if (stored && stored.data && !hasErrors && !same(stored.data, initial)) {
         writeForm(form, stored.data);
         Array.prototype.forEach.call(form.querySelectorAll(".score-field"), function (g) {
@@ -287,7 +294,7 @@
         window.sessionStorage.setItem(PENDING_KEY, JSON.stringify(key));
       });
       window.addEventListener("beforeunload", function (event) {
-        if (dirty) {
+        if (dirty && !discarding) {
           event.preventDefault();
           event.returnValue = "";
         }
