@@ -162,3 +162,23 @@ def test_errors_take_focus_say_error_in_the_title_and_name_the_limit(
     assert "Ensure this value" not in summary
     assert page.get_by_label("Hours of sleep").input_value() == "25"
     assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize(
+    "path, field",
+    [("/crashes/new/", "Notes"), ("/treatments/medications/new/", "Name")],
+)
+def test_other_diary_forms_keep_a_draft_too(signed_in_page, alice, path, field):
+    page = signed_in_page(alice, **PHONE)
+    page.goto(f"{page.live_server_url}{path}")
+    page.get_by_label(field, exact=True).fill("Typed before the reload")
+    page.reload()
+    assert page.get_by_test_id("draft-restored").is_visible()
+    assert page.get_by_label(field, exact=True).input_value() == (
+        "Typed before the reload"
+    )
+    # "Discard what I typed" empties the form without asking to leave.
+    page.get_by_role("button", name="Discard what I typed").tap()
+    page.wait_for_load_state("load")
+    assert page.get_by_label(field, exact=True).input_value() == ""
+    assert drafts(page) == []
