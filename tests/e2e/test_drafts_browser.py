@@ -76,6 +76,15 @@ def test_draft_survives_a_reload_and_an_expired_session(signed_in_page, alice):
     assert len(drafts(page)) == 1
     assert not Entry.objects.filter(user=alice).exists()
 
+    # Close the tab and open the check-in in a new one: still there.
+    context = page.context
+    page.close(run_before_unload=False)
+    page = context.new_page()
+    page.expected_console_errors = []
+    page.goto(f"{base}/checkin/")
+    assert page.get_by_test_id("draft-restored").is_visible()
+    assert checked(page, first, 7) and page.get_by_label("Notes").input_value() == NOTES
+
     # Leaving the page while unsaved: the browser asks first.
     asked = []
 
