@@ -8,7 +8,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ..models import NOTES_MAX_LENGTH, BellScore, Entry, Symptom
-from .fields import IsoDateInput, LenientDecimalField, notes_field
+from .fields import IsoDateInput, LenientDecimalField, date_messages, notes_field
 
 StrOrPromise = Any  # str or a lazy translation
 
@@ -60,7 +60,9 @@ def hours_field(label: StrOrPromise) -> LenientDecimalField:
 class CheckinForm(forms.Form):
     """Scores for the given symptoms, plus the optional day fields."""
 
-    date = forms.DateField(label=_("Date"), widget=IsoDateInput)
+    date = forms.DateField(
+        label=_("Date"), widget=IsoDateInput, error_messages=date_messages(_("Date"))
+    )
     function_score = forms.TypedChoiceField(
         label=_("Overall function (Bell disability scale)"),
         help_text=_("Pick the line that best describes today."),

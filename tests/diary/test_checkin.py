@@ -148,7 +148,7 @@ def test_missing_date_is_rejected(alice_client, alice):
     data["date"] = ""
     response = alice_client.post(reverse("diary:checkin"), data)
     assert response.status_code == 200
-    assert "This field is required" in response.content.decode()
+    assert "Date: choose a date." in response.content.decode()
     assert not Entry.objects.exists()
 
 
