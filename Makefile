@@ -46,12 +46,13 @@ run: setup
 	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 demo: setup
-	$(DEV_ENV) $(BIN)/python manage.py make_demo
+	$(DEV_ENV) $(BIN)/python manage.py make_demo --site-url http://$(HOST):$(PORT)
 
 test: venv
 	@mkdir -p var/test-results
 	$(TEST_ENV) $(BIN)/python -m pytest -m "not services and not browser" \
 		-n 2 --junitxml=var/test-results/default.xml
+	@echo "NOTE: the browser suite (Chromium: journey, axe, drafts) and the services suite were NOT run; make test-services runs them."
 
 # Needs root on a fresh Debian machine: the browser, WeasyPrint's libraries, the
 # PDF-to-text tool and the Noto fonts (notes in Amharic, Arabic, Chinese, emoji...
@@ -69,6 +70,8 @@ system-deps:
 
 test-services: venv system-deps
 	@mkdir -p var/test-results
+	@/usr/bin/chromium --headless --no-sandbox --disable-gpu --dump-dom about:blank >/dev/null 2>&1 \
+		|| { echo "FAILURE: /usr/bin/chromium cannot run, so the browser suite cannot run." >&2; exit 1; }
 	$(TEST_ENV) DATABASE_URL=$(SERVICES_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) \
 		$(BIN)/python -m pytest --junitxml=var/test-results/services.xml
 

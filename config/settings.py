@@ -74,7 +74,10 @@ if not 0 <= TRUSTED_PROXY_COUNT <= 10:
         f"TRUSTED_PROXY_COUNT={TRUSTED_PROXY_COUNT} must be between 0 and 10: the "
         "number of reverse proxies in front of the app (0 when there are none)."
     )
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public address, e.g. https://diary.example.org. Unset: share links use the
+# address the request came to, and e-mails (no request) use the local default.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+SITE_URL_FALLBACK = "http://127.0.0.1:8000"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -172,6 +175,9 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "diary:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# A form sent without a valid CSRF token (cookies blocked, a very old page): a
+# plain page that keeps the draft and leads back to the form.
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 # Passwords: at least 12 characters, no composition rules; weak, repetitive and
 # guessable ones are refused by zxcvbn's estimate (accounts/passwords.py).
 AUTH_PASSWORD_VALIDATORS = [

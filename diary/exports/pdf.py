@@ -93,7 +93,9 @@ def build_pdf(data: ReportData) -> bytes:
     from weasyprint import HTML  # imported late: it needs the system's Pango
 
     html = render_report_html(data, for_print=True)
-    return HTML(string=html, base_url=None).write_pdf()
+    # PDF/UA-1: a tagged PDF (headings, tables, reading order) with its title and
+    # language, so a screen reader can read the report.
+    return HTML(string=html, base_url=None).write_pdf(pdf_variant="pdf/ua-1")
 
 
 def _embed(svg: str, *, for_print: bool) -> str:

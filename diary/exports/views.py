@@ -63,17 +63,30 @@ def export_create(request):
     form = ExportForm(request.POST, user=request.user)
     if form.is_valid():
         try:
-            services.export_request(user=request.user, **form.service_kwargs())
+            job = services.export_request(user=request.user, **form.service_kwargs())
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(
-                request,
-                _(
-                    "Your export is queued. It is usually ready within a minute; "
-                    "this page shows when you can download it."
-                ),
-            )
+            # Without a broker the job has already run by now (tasks in-process):
+            # say what is true of it, not "queued" beside an item marked Ready.
+            job.refresh_from_db(fields=["status"])
+            if job.status == ExportJob.Status.DONE:
+                messages.success(
+                    request, _("Your export is ready: download it from the list.")
+                )
+            elif job.status == ExportJob.Status.FAILED:
+                messages.error(
+                    request,
+                    _("Your export could not be made; the list says why."),
+                )
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Your export is queued. It is usually ready within a "
+                        "minute; this page shows when you can download it."
+                    ),
+                )
             return redirect("diary:export-list")
     return _render_list(request, form)
 

@@ -4,10 +4,17 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ..models import NOTES_MAX_LENGTH, BellScore, Entry, Symptom
-from .fields import DiaryDateField, IsoDateInput, LenientDecimalField, notes_field
+from .fields import (
+    DiaryDateField,
+    IsoDateInput,
+    LenientDecimalField,
+    date_messages,
+    notes_field,
+)
 
 StrOrPromise = Any  # str or a lazy translation
 
@@ -30,6 +37,11 @@ def score_field(
 
 
 def hours_field(label: StrOrPromise) -> LenientDecimalField:
+    # Plain messages that name the field and its limits (Django's default is
+    # "Ensure this value is less than or equal to 24").
+    out_of_range = format_lazy(
+        _("{label} must be between 0 and 24 hours, for example 7.5."), label=label
+    )
     return LenientDecimalField(
         label=label,
         required=False,
@@ -37,6 +49,16 @@ def hours_field(label: StrOrPromise) -> LenientDecimalField:
         max_value=24,
         max_digits=3,
         decimal_places=1,
+        error_messages={
+            "min_value": out_of_range,
+            "max_value": out_of_range,
+            "max_digits": out_of_range,
+            "max_whole_digits": out_of_range,
+            "max_decimal_places": format_lazy(
+                _("{label} can have one decimal place at most, for example 7.5."),
+                label=label,
+            ),
+        },
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
 
@@ -44,7 +66,9 @@ def hours_field(label: StrOrPromise) -> LenientDecimalField:
 class CheckinForm(forms.Form):
     """Scores for the given symptoms, plus the optional day fields."""
 
-    date = DiaryDateField(label=_("Date"), widget=IsoDateInput)
+    date = DiaryDateField(
+        label=_("Date"), widget=IsoDateInput, error_messages=date_messages(_("Date"))
+    )
     function_score = forms.TypedChoiceField(
         label=_("Overall function (Bell disability scale)"),
         help_text=_("Pick the line that best describes today."),

@@ -5,6 +5,7 @@ import re
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from diary.dates import EARLIEST_DATE, validate_diary_date
@@ -92,10 +93,26 @@ class DiaryDateField(forms.DateField):
     default_validators = [validate_diary_date]
 
 
+def date_messages(label) -> dict:
+    """Plain messages that name the date field (Django's say "This field is
+    required." and "Enter a valid date.")."""
+    return {
+        "required": format_lazy(_("{label}: choose a date."), label=label),
+        "invalid": format_lazy(
+            _("{label}: enter a real date, for example 2026-01-31."), label=label
+        ),
+    }
+
+
 def date_field(**kwargs) -> forms.DateField:
     """A date field with the browser's date picker, still accepting typed ISO
     dates (2026-01-31) from browsers without one. Dates before 1900 are refused."""
     kwargs.setdefault("widget", IsoDateInput)
+    if "label" in kwargs:
+        kwargs["error_messages"] = {
+            **date_messages(kwargs["label"]),
+            **kwargs.get("error_messages", {}),
+        }
     return DiaryDateField(**kwargs)
 
 

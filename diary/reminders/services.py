@@ -48,6 +48,12 @@ DUE_BATCH_SIZE = 500
 # ------------------------------------------------------------------ settings
 
 
+def _site_url() -> str:
+    """E-mails have no request to take the address from: SITE_URL, else the
+    local default."""
+    return settings.SITE_URL or settings.SITE_URL_FALLBACK
+
+
 def reminder_settings_update(*, user: User, enabled: bool, time: datetime.time) -> User:
     """Switch the daily reminder on or off and set its local time (in the
     user's own time zone; seconds are dropped)."""
@@ -94,7 +100,7 @@ def unsubscribe_url(*, user: User) -> str:
     path = reverse(
         "diary:reminder-unsubscribe", kwargs={"token": unsubscribe_token(user=user)}
     )
-    return f"{settings.SITE_URL}{path}"
+    return f"{_site_url()}{path}"
 
 
 def reminder_unsubscribe(*, user: User) -> User:
@@ -183,8 +189,8 @@ def _build_message(*, user: User, local_date: datetime.date) -> EmailMultiAltern
     unsubscribe = unsubscribe_url(user=user)
     context = {
         "day": date_format(local_date, "l j F Y"),
-        "checkin_url": f"{settings.SITE_URL}{reverse('diary:checkin')}",
-        "settings_url": f"{settings.SITE_URL}{reverse('accounts:settings')}",
+        "checkin_url": f"{_site_url()}{reverse('diary:checkin')}",
+        "settings_url": f"{_site_url()}{reverse('accounts:settings')}",
         "unsubscribe_url": unsubscribe,
     }
     subject = _("Your LDN Diary check-in for %(day)s") % {

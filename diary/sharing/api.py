@@ -134,7 +134,9 @@ class ShareLinkSerializer(serializers.ModelSerializer):
     )
     def get_url(self, link: ShareLink) -> str | None:
         token = self.context.get("token")
-        return services.share_link_url(token) if token else None
+        if not token:
+            return None
+        return services.share_link_url(token, request=self.context.get("request"))
 
 
 class ShareLinkCreateSerializer(serializers.Serializer):

@@ -50,9 +50,16 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def share_link_url(token: str) -> str:
-    """The full URL a doctor opens: ``SITE_URL`` + ``/s/<token>/``."""
-    return settings.SITE_URL + reverse("diary:share-view", args=[token])
+def share_link_url(token: str, *, request=None) -> str:
+    """The full URL a doctor opens: ``SITE_URL`` + ``/s/<token>/`` when
+    ``SITE_URL`` is set, else the address the request came to (the one the
+    patient is using, so the link works wherever the site is served)."""
+    path = reverse("diary:share-view", args=[token])
+    if settings.SITE_URL:
+        return settings.SITE_URL + path
+    if request is not None:
+        return request.build_absolute_uri(path)
+    return settings.SITE_URL_FALLBACK + path
 
 
 def _validate(

@@ -117,7 +117,7 @@ def share_create(request):
                     "diary/sharing/created.html",
                     {
                         "link": link,
-                        "url": services.share_link_url(token),
+                        "url": services.share_link_url(token, request=request),
                         "section_labels": _section_labels(link.sections),
                     },
                 )

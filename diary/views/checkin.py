@@ -34,6 +34,19 @@ def _checkin_symptoms(user, entry: Entry | None) -> list[Symptom]:
     return tracked
 
 
+def _nearest_entry(user, day: datetime.date, *, with_scores: bool = False):
+    """The logged day nearest before ``day``, or else the nearest after it: what
+    "same as last time" copies (back-filling yesterday after logging today still
+    offers today's answers)."""
+    entries = Entry.objects.for_user(user)
+    if with_scores:
+        entries = entries.with_scores()
+    before = entries.filter(date__lt=day).order_by("-date").first()
+    if before is not None:
+        return before
+    return entries.filter(date__gt=day).order_by("date").first()
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def checkin(request, day: datetime.date | None = None):
@@ -79,30 +92,20 @@ def checkin(request, day: datetime.date | None = None):
         if entry is not None:
             initial = CheckinForm.initial_from(entry)
         elif request.GET.get("prefill") == "last":
-            prefill_from = (
-                Entry.objects.for_user(user)
-                .with_scores()
-                .filter(date__lt=day)
-                .order_by("-date")
-                .first()
-            )
+            prefill_from = _nearest_entry(user, day, with_scores=True)
             initial = (
                 CheckinForm.initial_from(prefill_from, include_notes=False)
                 if prefill_from
                 else {}
             )
             if prefill_from is None:
-                messages.info(request, _("There is no earlier entry to copy yet."))
+                messages.info(request, _("There is no other logged day to copy yet."))
         else:
             initial = {}
         initial["date"] = day
         form = CheckinForm(initial=initial, symptoms=symptoms, today=today)
 
-    previous = (
-        Entry.objects.for_user(user).filter(date__lt=day).order_by("-date").first()
-        if entry is None
-        else None
-    )
+    previous = _nearest_entry(user, day) if entry is None else None
     context = {
         "form": form,
         "entry": entry,
@@ -164,6 +167,9 @@ def entry_list(request):
                 "day": day,
                 "entry": entry,
                 "scores": [scores.get(s.pk) for s in symptoms],
+                # (symptom, score) pairs: each cell names its column, so the
+                # table can become stacked rows on a phone.
+                "cells": [(s, scores.get(s.pk)) for s in symptoms],
                 "edit_url": reverse("diary:checkin-date", args=[day]),
             }
         )

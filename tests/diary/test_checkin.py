@@ -148,7 +148,7 @@ def test_missing_date_is_rejected(alice_client, alice):
     data["date"] = ""
     response = alice_client.post(reverse("diary:checkin"), data)
     assert response.status_code == 200
-    assert "This field is required" in response.content.decode()
+    assert "Date: choose a date." in response.content.decode()
     assert not Entry.objects.exists()
 
 
@@ -255,6 +255,53 @@ def test_same_as_last_time_button_is_offered_when_there_is_an_earlier_entry(
     )
     EntryFactory(user=alice, date=alice.local_today() - datetime.timedelta(days=1))
     assert "same-as-last" in alice_client.get(reverse("diary:checkin")).content.decode()
+
+
+def test_same_as_last_time_copies_the_nearest_day_before_else_after(
+    alice_client, alice
+):
+    symptoms = active_symptoms(alice)
+    today = alice.local_today()
+    yesterday = today - datetime.timedelta(days=1)
+    for offset, score in ((0, 3), (3, 9)):  # today, and a later day than 5 ago
+        entry = EntryFactory(user=alice, date=today - datetime.timedelta(days=offset))
+        SymptomScoreFactory(entry=entry, symptom=symptoms[0], score=score)
+    # Yesterday, with today logged and 3 days ago logged: the day before wins.
+    url = reverse("diary:checkin-date", args=[yesterday])
+    form = alice_client.get(url + "?prefill=last").context["form"]
+    assert str(form[f"symptom_{symptoms[0].pk}"].value()) == "9"
+    # Five days ago, nothing earlier: the nearest day after (3 days ago).
+    url = reverse("diary:checkin-date", args=[today - datetime.timedelta(days=5)])
+    assert "same-as-last" in alice_client.get(url).content.decode()
+    form = alice_client.get(url + "?prefill=last").context["form"]
+    assert str(form[f"symptom_{symptoms[0].pk}"].value()) == "9"
+    # Yesterday of a patient who only logged today: today is offered.
+    Entry.objects.filter(date__lt=yesterday).delete()
+    url = reverse("diary:checkin-date", args=[yesterday])
+    form = alice_client.get(url + "?prefill=last").context["form"]
+    assert str(form[f"symptom_{symptoms[0].pk}"].value()) == "3"
+
+
+def test_hours_out_of_range_name_the_field_and_the_limit(alice_client, alice):
+    response = alice_client.post(
+        reverse("diary:checkin"),
+        {"date": alice.local_today().isoformat(), "hours_upright": "25"},
+    )
+    html = response.content.decode()
+    assert "must be between 0 and 24 hours" in html
+    assert "Ensure this value" not in html
+    assert "<title>Error: " in html
+    assert 'id="form-errors"' in html
+
+
+def test_the_check_in_keeps_a_draft_per_date_and_offers_log_a_crash(
+    alice_client, alice
+):
+    day = alice.local_today() - datetime.timedelta(days=2)
+    html = alice_client.get(reverse("diary:checkin-date", args=[day])).content.decode()
+    assert f'data-draft="checkin:{day.isoformat()}"' in html
+    assert reverse("diary:crash-create") in html
+    assert f'data-user="{alice.pk}"' in html
 
 
 def test_oversized_notes_are_rejected_with_the_limit_and_kept(alice_client, alice):

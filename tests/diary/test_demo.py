@@ -177,6 +177,13 @@ def test_password_option_sets_the_demo_password(debug_on):
     assert "another-local-pass" in output
 
 
+def test_make_demo_prints_the_address_it_was_given(debug_on, settings):
+    settings.SITE_URL = ""
+    output = make_demo("--days", str(SHORT), "--site-url", "http://127.0.0.1:8101/")
+    assert "Log in at http://127.0.0.1:8101/accounts/login/" in output
+    assert ":8000" not in output
+
+
 def test_make_demo_refuses_to_run_with_debug_off(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG"):

@@ -392,6 +392,19 @@ def create_post(**overrides) -> dict:
     return data
 
 
+def test_without_site_url_the_link_uses_the_address_the_patient_used(
+    alice, alice_client, settings
+):
+    settings.SITE_URL = ""
+    settings.ALLOWED_HOSTS = ["diary.local"]
+    response = alice_client.post(
+        reverse("diary:share-create"), create_post(), HTTP_HOST="diary.local:8101"
+    )
+    html = response.content.decode()
+    assert re.search(r'value="http://diary\.local:8101/s/[^/"]+/"', html), html
+    assert "data-copy=" in html  # a copy button (shown by app.js)
+
+
 def test_owner_creates_a_link_and_sees_its_url_once(alice, alice_client, settings):
     settings.SITE_URL = "https://diary.example.org"
     response = alice_client.post(reverse("diary:share-create"), create_post())

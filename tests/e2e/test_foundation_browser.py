@@ -280,13 +280,15 @@ def test_check_in_works_with_the_keyboard_alone_and_shows_where_focus_is(
         page.keyboard.press("Tab")
         presses += 1
         assert presses < 40, "Tab never reached the first score group"
-    # Nothing picked yet: focus lands on the checked "Not answered" radio (a
-    # plain, visible radio after the buttons); the next arrow press wraps to 0.
-    assert page.evaluate("document.activeElement.value") == ""
-    assert page.evaluate(
-        "getComputedStyle(document.activeElement).outlineStyle"
-    ) not in ("", "none")
-    for _ in range(5):
+    # Nothing picked yet: focus lands on the middle of the scale (5), so any
+    # score is at most five presses away; the arrows stop at the ends.
+    assert page.evaluate("document.activeElement.value") == "5"
+    page.keyboard.press("ArrowLeft")
+    assert score_input(page, first, 4).is_checked()
+    for _ in range(6):
+        page.keyboard.press("ArrowLeft")
+    assert score_input(page, first, 0).is_checked()  # stops at 0, no wrap-round
+    for _ in range(4):
         page.keyboard.press("ArrowRight")
     assert score_input(page, first, 4).is_checked()
 

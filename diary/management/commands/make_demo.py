@@ -27,6 +27,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
+            "--site-url",
+            default="",
+            help="The address the site runs at, for the log-in link printed at the "
+            "end (default: SITE_URL, else http://127.0.0.1:8000).",
+        )
+        parser.add_argument(
             "--password",
             default=DEMO_PASSWORD,
             help=f"Password of the demo account (default: {DEMO_PASSWORD}).",
@@ -50,7 +56,10 @@ class Command(BaseCommand):
             "this on a site other people can reach.",
         )
 
-    def handle(self, *args, password, seed, days, force, **options):
+    def handle(self, *args, password, seed, days, force, site_url="", **options):
+        site_url = (site_url or settings.SITE_URL or settings.SITE_URL_FALLBACK).rstrip(
+            "/"
+        )
         if not settings.DEBUG and not force:
             raise CommandError(
                 "DEBUG is off, so this looks like a real deployment. The demo account "
@@ -92,7 +101,7 @@ class Command(BaseCommand):
         for label, count in counts:
             self.stdout.write(f"  {label:<18} {count}")
         self.stdout.write(
-            f"Log in at {settings.SITE_URL}{reverse('accounts:login')} with\n"
+            f"Log in at {site_url}{reverse('accounts:login')} with\n"
             f"  email:    {user.email}\n"
             f"  password: {password}"
         )

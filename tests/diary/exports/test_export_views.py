@@ -258,6 +258,18 @@ def test_the_export_is_made_in_process_without_redis(
     assert b"".join(response.streaming_content) == b"%PDF-1.7 fake export"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_export_made_in_process_is_announced_as_ready_not_queued(
+    alice, alice_client, eager, fake_builder
+):
+    # A real commit (no test transaction around the request), as under make run.
+    response = alice_client.post(CREATE, form_data())
+    html = alice_client.get(response["Location"]).content.decode()
+    assert ExportJob.objects.get(user=alice).status == ExportJob.Status.DONE
+    assert "Your export is ready" in html
+    assert "is queued" not in html
+
+
 def test_with_redis_down_the_request_answers_at_once_and_says_queued(
     alice, alice_client, broker_down, django_capture_on_commit_callbacks
 ):

@@ -8,6 +8,7 @@ test-services`` installs them first."""
 import datetime
 import re
 import subprocess
+import zlib
 from decimal import Decimal
 from pathlib import Path
 
@@ -272,6 +273,38 @@ def test_pdf_page_one_has_the_core_figures_and_every_page_the_footer(story, tmp_
     assert "LDN dose timeline" in everything
     assert "range starts" not in everything
     assert "secret" not in everything
+
+
+@pytest.mark.services
+def test_pdf_is_tagged_for_screen_readers_with_its_title_and_language(story, tmp_path):
+    pdf = build_pdf(data_for(story))
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    info = subprocess.run(
+        ["pdfinfo", str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, re.MULTILINE)
+    assert re.search(r"^Title:\s+LDN Diary report", info, re.MULTILINE)
+    structure = subprocess.run(
+        ["pdfinfo", "-struct", str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    # The structure a screen reader follows: headings and tables, not just text.
+    assert "H1" in structure and "Table" in structure and "TH" in structure
+    meta = subprocess.run(
+        ["pdfinfo", "-meta", str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    assert 'pdfuaid:part="1"' in meta
+    # The catalog (in a compressed object stream) names the document's language.
+    streams = re.findall(rb"stream\r?\n(.*?)endstream", pdf, re.DOTALL)
+    catalogs = [text for text in map(_inflate, streams) if b"/Type /Catalog" in text]
+    assert catalogs and re.search(rb"/Lang \(en", catalogs[0])
+
+
+def _inflate(data: bytes) -> bytes:
+    try:
+        return zlib.decompress(data)
+    except zlib.error:
+        return b""
 
 
 @pytest.mark.services
