@@ -42,6 +42,7 @@ from .models import (
     TrackedSymptom,
     TreatmentCourse,
 )
+from .services import next_sync_version
 
 __all__ = [
     "DAILY_MAX_DAYS",
@@ -641,8 +642,13 @@ def trends_preferences_save(
     if offered is not None:
         tracked = tracked.filter(symptom__uuid__in=list(offered))
     shown = list(shown)
-    tracked.filter(symptom__uuid__in=shown).update(shown_on_trends=True)
-    tracked.exclude(symptom__uuid__in=shown).update(shown_on_trends=False)
+    # A change is a write like any other: it raises the user's change counter,
+    # which also makes the cached trends payload (diary.trends_cache) stale.
+    to_show = tracked.filter(symptom__uuid__in=shown, shown_on_trends=False)
+    to_hide = tracked.exclude(symptom__uuid__in=shown).filter(shown_on_trends=True)
+    version = next_sync_version(user)
+    to_show.update(shown_on_trends=True, sync_version=version)
+    to_hide.update(shown_on_trends=False, sync_version=version)
     return [
         str(u)
         for u in TrackedSymptom.objects.for_user(user)
