@@ -85,6 +85,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.ApiBodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses HTML and JSON (with Django's BREACH mitigation: random bytes in
+    # the gzip header). After WhiteNoise, which serves its own pre-compressed
+    # static files.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -338,6 +342,9 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {},
 }
+
+# The load benchmark's bare views (config/bench.py, bench/load.py). Off: they 404.
+BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", False)
 
 # The version of the not-medical-advice notice. Raising it asks every user again.
 MEDICAL_NOTICE_VERSION = env_int("MEDICAL_NOTICE_VERSION", 1)

@@ -1,10 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from config.bench import bare_page
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api.urls")),
     path("accounts/", include("accounts.urls")),
     path("evidence/", include("evidence.urls")),
+    # 404 unless BENCHMARK_VIEWS is on (bench/load.py).
+    path("__bench__/", bare_page, name="bench-bare-page"),
     path("", include("diary.urls")),
 ]
