@@ -203,6 +203,25 @@ class EntrySerializer(serializers.ModelSerializer):
         ]
         read_only_fields = SYNC_FIELDS
 
+    def to_representation(self, instance):
+        """As DRF's, but the scores are plain pairs built directly from the
+        prefetched rows (each with its ``symptom_uuid``): a nested serializer per
+        score was most of the cost of a month of entries."""
+        data = {}
+        for field in self._readable_fields:
+            name = field.field_name
+            if name == "scores":
+                data[name] = [
+                    {"symptom": str(score.symptom_uuid), "score": score.score}
+                    for score in instance.scores.all()
+                ]
+                continue
+            attribute = field.get_attribute(instance)
+            data[name] = (
+                None if attribute is None else field.to_representation(attribute)
+            )
+        return data
+
 
 # ------------------------------------------------------------------------ crashes
 

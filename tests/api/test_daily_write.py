@@ -157,3 +157,24 @@ def test_the_api_answers_a_constraint_violation_with_400_naming_the_field(
     assert "sleep_quality" in str(response.json())
     assert not Entry.objects.filter(user=alice).exists()
     assert not SymptomScore.objects.filter(entry__user=alice).exists()
+
+
+@pytest.mark.django_db
+def test_the_fast_entry_representation_is_drfs_own(alice, ten_symptoms):
+    from rest_framework import serializers
+
+    from diary.api.entries import entries_with_scores
+    from diary.api.serializers import EntrySerializer
+
+    services.entry_upsert(
+        user=alice,
+        date=days_ago(alice, 3),
+        scores={s.pk: i % 11 for i, s in enumerate(ten_symptoms)},
+        fields={"sleep_hours": 6.5, "function_score": 40, "notes": "<b>hi</b>"},
+    )
+    services.entry_upsert(user=alice, date=days_ago(alice, 2), scores={}, fields={})
+    for entry in entries_with_scores(Entry.objects.for_user(alice)):
+        serializer = EntrySerializer(entry)
+        generic = serializers.ModelSerializer.to_representation(serializer, entry)
+        generic["scores"] = [dict(item) for item in generic["scores"]]
+        assert serializer.data == generic
