@@ -205,15 +205,19 @@ class EntrySerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         """As DRF's, but the scores are plain pairs built directly from the
-        prefetched rows (each with its ``symptom_uuid``): a nested serializer per
+        rows (``api_scores`` set by ``entries.attach_score_pairs``, or the
+        prefetched scores with their ``symptom_uuid``): a nested serializer per
         score was most of the cost of a month of entries."""
         data = {}
         for field in self._readable_fields:
             name = field.field_name
             if name == "scores":
+                pairs = getattr(instance, "api_scores", None)
+                if pairs is None:
+                    pairs = [(s.symptom_uuid, s.score) for s in instance.scores.all()]
                 data[name] = [
-                    {"symptom": str(score.symptom_uuid), "score": score.score}
-                    for score in instance.scores.all()
+                    {"symptom": str(symptom), "score": score}
+                    for symptom, score in pairs
                 ]
                 continue
             attribute = field.get_attribute(instance)
