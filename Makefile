@@ -22,7 +22,7 @@ help:
 	@echo "make test-services  run the suite on PostgreSQL, Redis, a Celery worker, Chromium"
 	@echo "make lint           ruff, mypy, the OpenAPI schema (no warnings), migrations"
 	@echo "make vendor         re-fetch vendored front-end libraries and verify hashes"
-	@echo "make bench          run the benchmarks under bench/"
+	@echo "make bench          the load benchmark: gunicorn under wrk, ratios to bare views"
 	@echo "make demo           create a demo account with a year of realistic data"
 
 $(STAMP): requirements.lock
@@ -49,14 +49,15 @@ test: venv
 	$(TEST_ENV) $(BIN)/python -m pytest -m "not services and not browser" \
 		-n 2 --junitxml=var/test-results/default.xml
 
-# Needs root on a fresh Debian machine: the browser, WeasyPrint's libraries and the
-# PDF-to-text tool come from the distribution.
+# Needs root on a fresh Debian machine: the browser, WeasyPrint's libraries, the
+# PDF-to-text tool and the load generator (wrk, for make bench) come from the
+# distribution.
 system-deps:
 	@if ! command -v chromium >/dev/null || ! command -v pdftotext >/dev/null \
-	    || ! ldconfig -p | grep -q libpango-1.0; then \
+	    || ! command -v wrk >/dev/null || ! ldconfig -p | grep -q libpango-1.0; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		  chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b \
-		  fonts-dejavu-core >/dev/null; \
+		  fonts-dejavu-core wrk >/dev/null; \
 	fi
 
 test-services: venv system-deps
@@ -82,8 +83,11 @@ vendor: venv
 vendor-check: venv
 	$(BIN)/python scripts/vendor.py --check
 
-bench: venv
-	$(TEST_ENV) $(BIN)/python bench/run.py
+# The headline: gunicorn (2 workers, DEBUG off) under wrk on SQLite and, with
+# DATABASE_URL set, PostgreSQL (that database is emptied); writes
+# bench/results/latest.md. bench/run.py is the older in-process timing.
+bench: venv system-deps
+	$(BIN)/python bench/load.py
 
 lock: venv
 	$(BIN)/pip-compile --quiet --strip-extras --extra dev --no-emit-index-url \
