@@ -17,6 +17,7 @@ each point saying how many logged days it rests on, so no series has more than
 from __future__ import annotations
 
 import datetime
+import functools
 import statistics
 import uuid as uuid_lib
 from collections import defaultdict
@@ -173,11 +174,44 @@ def _days(start: datetime.date, end: datetime.date) -> list[datetime.date]:
 def _buckets(
     resolution: str, start: datetime.date, end: datetime.date
 ) -> list[tuple[datetime.date, datetime.date]]:
-    """The (first, last) days of each point at this resolution."""
+    """The (first, last) days of each point at this resolution: days, ISO weeks
+    or calendar months, the first and last clipped to the range (the same
+    periods as :func:`weekly_buckets` and :func:`monthly_buckets`)."""
     if resolution == RESOLUTION_DAY:
         return [(day, day) for day in _days(start, end)]
-    aggregate = weekly_buckets if resolution == RESOLUTION_WEEK else monthly_buckets
-    return [(bucket.start, bucket.end) for bucket in aggregate({}, start, end)]
+    buckets = []
+    first = _period_start(start, resolution)
+    while first <= end:
+        following = _next_period(first, resolution)
+        buckets.append((max(first, start), min(following - ONE_DAY, end)))
+        first = following
+    return buckets
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_buckets(
+    resolution: str, start: datetime.date, end: datetime.date
+) -> tuple[tuple[datetime.date, datetime.date], ...]:
+    """:func:`_buckets`, once per range for all the series of a payload."""
+    return tuple(_buckets(resolution, start, end))
+
+
+def _next_period(first: datetime.date, resolution: str) -> datetime.date:
+    if resolution == RESOLUTION_WEEK:
+        return first + datetime.timedelta(days=7)
+    if first.month == 12:
+        return datetime.date(first.year + 1, 1, 1)
+    return datetime.date(first.year, first.month + 1, 1)
+
+
+def _bucket_of(
+    day: datetime.date, resolution: str, start: datetime.date, end: datetime.date
+) -> tuple[datetime.date, datetime.date]:
+    """The (first, last) days of the point that holds ``day``."""
+    if resolution == RESOLUTION_DAY:
+        return (day, day)
+    first = _period_start(day, resolution)
+    return (max(first, start), min(_next_period(first, resolution) - ONE_DAY, end))
 
 
 def _round(value: float | None, places: int = 2) -> float | None:
@@ -453,7 +487,7 @@ def _series(
         return base
 
     points = []
-    for first, last in _buckets(resolution, start, end):
+    for first, last in _cached_buckets(resolution, start, end):
         total, logged = sums.get(_period_start(first, resolution), (0, 0))
         points.append(
             {
@@ -577,15 +611,10 @@ def _side_effect_markers(
 ) -> list[dict[str, Any]]:
     """One marker per day with side effects, or per week/month when the chart shows
     averages (so this list never outgrows the series)."""
-    buckets = _buckets(resolution, start, end)
-    bucket_of = {}
-    for first, last in buckets:
-        for day in _days(first, last):
-            bucket_of[day] = (first, last)
     grouped: dict[tuple, dict[str, dict[str, Any]]] = defaultdict(dict)
     days_with: dict[tuple, set[datetime.date]] = defaultdict(set)
     for effect in effects:
-        key = bucket_of[effect.date]
+        key = _bucket_of(effect.date, resolution, start, end)
         days_with[key].add(effect.date)
         label = effect.label
         found = grouped[key].get(label)
