@@ -362,7 +362,7 @@ class PeriodStart(Func):
         self.resolution = resolution
         super().__init__(expression)
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[override]
         raise NotSupportedError(f"PeriodStart is not written for {connection.vendor}.")
 
     def as_sqlite(self, compiler, connection, **extra_context):
@@ -499,7 +499,7 @@ def _series(
                 "days": (last - first).days + 1,
             }
         )
-    base["days_logged"] = sum(point["n"] for point in points)
+    base["days_logged"] = sum(int(point["n"] or 0) for point in points)
     base["points"] = points
     base["rolling_mean"] = []
     return base

@@ -167,7 +167,7 @@ class EntryViewSet(viewsets.GenericViewSet):
         if end:
             queryset = queryset.filter(date__lte=end)
         page = self.paginate_queryset(queryset)
-        attach_score_pairs(page)
+        attach_score_pairs(page or [])
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, date=None):
@@ -274,9 +274,10 @@ class EntryViewSet(viewsets.GenericViewSet):
         written = entry.scores.all()
         for score in written:
             if not hasattr(score, "symptom_uuid"):
-                score.symptom_uuid, score.symptom_position = uuids[score.symptom_id]
-        entry._prefetched_objects_cache["scores"] = sorted(
-            written, key=lambda s: (s.symptom_position, s.symptom_id)
+                score.symptom_uuid, score.symptom_position = uuids[score.symptom_id]  # type: ignore[attr-defined]
+        entry._prefetched_objects_cache["scores"] = sorted(  # type: ignore[attr-defined]
+            written,
+            key=lambda s: (s.symptom_position, s.symptom_id),  # type: ignore[attr-defined]
         )
         return self._response(
             entry, status.HTTP_201_CREATED if created else status.HTTP_200_OK
@@ -286,13 +287,13 @@ class EntryViewSet(viewsets.GenericViewSet):
         return None if entry is None else self.get_serializer(entry).data
 
     @staticmethod
-    def _available(symptoms: dict, current: Entry | None) -> "list[int]":
+    def _available(symptoms: dict, current: Entry | None) -> tuple[int, ...]:
         """Symptoms the request may score: those looked up as available to the
         user, and those already scored on the user's own entry."""
         ids = [pk for pk, _position in symptoms.values()]
         if current is not None:
             ids += [score.symptom_id for score in current.scores.all()]
-        return ids
+        return tuple(ids)
 
     @staticmethod
     def _check_uuid(user, uuid, day: datetime.date, current: Entry | None) -> None:

@@ -9,6 +9,7 @@ in the tracked list too. Every object carries ``sync_version`` and
 
 import re
 from decimal import Decimal
+from typing import Any
 
 from django.utils.functional import lazy
 from django.utils.translation import gettext
@@ -208,9 +209,9 @@ class EntrySerializer(serializers.ModelSerializer):
         rows (``api_scores`` set by ``entries.attach_score_pairs``, or the
         prefetched scores with their ``symptom_uuid``): a nested serializer per
         score was most of the cost of a month of entries."""
-        data = {}
+        data: dict[str, Any] = {}
         for field in self._readable_fields:
-            name = field.field_name
+            name = str(field.field_name)
             if name == "scores":
                 pairs = getattr(instance, "api_scores", None)
                 if pairs is None:

@@ -19,9 +19,8 @@ def _fresh_throttle_cache():
 
 
 def test_both_are_404_by_default(alice, alice_client):
-    from rest_framework.test import APIClient
-
     from django.conf import settings
+    from rest_framework.test import APIClient
 
     assert settings.BENCHMARK_VIEWS is False
     assert alice_client.get(PAGE).status_code == 404
