@@ -26,7 +26,7 @@ help:
 	@echo "make test-services  run the suite on PostgreSQL, Redis, a Celery worker, Chromium"
 	@echo "make lint           ruff, mypy, the OpenAPI schema (no warnings), migrations"
 	@echo "make vendor         re-fetch vendored front-end libraries and verify hashes"
-	@echo "make bench          run the benchmarks under bench/"
+	@echo "make bench          the load benchmark: gunicorn under wrk, ratios to bare views"
 	@echo "make demo           create a demo account with a year of realistic data"
 
 $(STAMP): requirements.lock
@@ -56,16 +56,17 @@ test: venv
 
 # Needs root on a fresh Debian machine: the browser, WeasyPrint's libraries, the
 # PDF-to-text tool and the Noto fonts (notes in Amharic, Arabic, Chinese, emoji...
-# in the doctor's PDF) come from the distribution.
+# in the doctor's PDF), pg_dump and the load generator (wrk, for make bench) come
+# from the distribution.
 system-deps:
 	@if ! command -v chromium >/dev/null || ! command -v pdftotext >/dev/null \
 	    || ! ldconfig -p | grep -q libpango-1.0 \
 	    || ! fc-list | grep -q NotoSansEthiopic \
-	    || ! command -v pg_dump >/dev/null; then \
+	    || ! command -v pg_dump >/dev/null || ! command -v wrk >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		  chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b \
 		  fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji \
-		  postgresql-client >/dev/null; \
+		  postgresql-client wrk >/dev/null; \
 	fi
 
 test-services: venv system-deps
@@ -94,8 +95,11 @@ vendor: venv
 vendor-check: venv
 	$(BIN)/python scripts/vendor.py --check
 
-bench: venv
-	$(TEST_ENV) $(BIN)/python bench/run.py
+# The headline: gunicorn (2 workers, DEBUG off) under wrk on SQLite and, with
+# DATABASE_URL set, PostgreSQL (that database is emptied); writes
+# bench/results/latest.md. bench/run.py is the older in-process timing.
+bench: venv system-deps
+	$(BIN)/python bench/load.py
 	$(TEST_ENV) $(BIN)/python bench/analysis_sim.py
 
 lock: venv

@@ -106,6 +106,10 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "config.middleware.ApiBodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses HTML and JSON (with Django's BREACH mitigation: random bytes in
+    # the gzip header). After WhiteNoise, which serves its own pre-compressed
+    # static files.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -161,7 +165,14 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
-            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                # Write-ahead log: readers never wait for the writer, and a commit
+                # is one append (synced at checkpoints) instead of a journal
+                # written and synced twice.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -483,6 +494,9 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {},
 }
+
+# The load benchmark's bare views (config/bench.py, bench/load.py). Off: they 404.
+BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", False)
 
 # The version of the not-medical-advice notice. Raising it asks every user again.
 MEDICAL_NOTICE_VERSION = env_int("MEDICAL_NOTICE_VERSION", 1)

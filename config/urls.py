@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from config.bench import bare_page
+
 from . import views
 
 urlpatterns = [
@@ -10,5 +12,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("evidence/", include("evidence.urls")),
     path("", include("diary.portability.urls")),
+    # 404 unless BENCHMARK_VIEWS is on (bench/load.py).
+    path("__bench__/", bare_page, name="bench-bare-page"),
     path("", include("diary.urls")),
 ]

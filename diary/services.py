@@ -6,15 +6,17 @@ when a rule is broken; nothing is half-written when they do.
 """
 
 import datetime
+import re
 import uuid as uuid_lib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import User
 
@@ -42,8 +44,24 @@ def next_sync_version(user: User) -> int:
     order, so a sync cursor never skips a change that commits late."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("next_sync_version must be called inside a transaction")
-    User.objects.filter(pk=user.pk).update(sync_version=F("sync_version") + 1)
-    return User.objects.filter(pk=user.pk).values_list("sync_version", flat=True).get()
+    connection = transaction.get_connection()
+    if connection.vendor in ("postgresql", "sqlite"):
+        # One statement: UPDATE ... RETURNING (PostgreSQL, SQLite 3.35+).
+        table = connection.ops.quote_name(User._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET sync_version = sync_version + 1 "  # noqa: S608
+                "WHERE id = %s RETURNING sync_version",
+                [user.pk],
+            )
+            version = cursor.fetchone()[0]
+    else:
+        User.objects.filter(pk=user.pk).update(sync_version=F("sync_version") + 1)
+        version = (
+            User.objects.filter(pk=user.pk).values_list("sync_version", flat=True).get()
+        )
+    user.sync_version = version
+    return version
 
 
 def _bury(user: User, kind: str, uuids: Iterable[uuid_lib.UUID], version: int) -> None:
@@ -59,12 +77,12 @@ def is_deleted(kind: str, uuid: uuid_lib.UUID | None) -> bool:
     return uuid is not None and Tombstone.objects.filter(kind=kind, uuid=uuid).exists()
 
 
+UUID_DELETED = _lazy("This item was deleted; it cannot be created again.")
+
+
 def _refuse_deleted(kind: str, uuid: uuid_lib.UUID | None) -> None:
     if is_deleted(kind, uuid):
-        raise ValidationError(
-            {"uuid": _("This item was deleted; it cannot be created again.")},
-            code="deleted",
-        )
+        raise ValidationError({"uuid": str(UUID_DELETED)}, code="deleted")
 
 
 # --------------------------------------------------------------------------- dates
@@ -312,6 +330,53 @@ ENTRY_FIELDS = (
 )
 
 
+# Database constraints of the diary that a write could break, with the field they
+# guard and the message the user sees. The same rules are checked in Python first
+# (field validators); these answer if anything ever gets past them.
+_CONSTRAINT_ERRORS = {
+    "entry_function_score_bell_steps": (
+        "function_score",
+        _("Choose a step of the Bell scale: 0 to 100 in steps of 10."),
+    ),
+    "entry_hours_upright_0_24": ("hours_upright", _("Enter hours from 0 to 24.")),
+    "entry_sleep_hours_0_24": ("sleep_hours", _("Enter hours from 0 to 24.")),
+    "entry_sleep_quality_0_10": ("sleep_quality", _("Enter a number from 0 to 10.")),
+    "entry_physical_exertion_0_10": (
+        "physical_exertion",
+        _("Enter a number from 0 to 10."),
+    ),
+    "entry_cognitive_exertion_0_10": (
+        "cognitive_exertion",
+        _("Enter a number from 0 to 10."),
+    ),
+    "entry_one_per_user_per_date": (
+        "date",
+        _("This day already has an entry; open it to change it."),
+    ),
+    "symptom_score_0_10": (NON_FIELD_ERRORS, _("Scores go from 0 to 10.")),
+    "symptom_score_one_per_entry": (
+        NON_FIELD_ERRORS,
+        _("A symptom can have one score a day."),
+    ),
+}
+
+
+def _constraint_error(error: IntegrityError) -> ValidationError:
+    """The user's words for a database constraint the write broke. SQLite and
+    PostgreSQL both name the constraint in the message; a unique clash that names
+    none of ours is the entry's ``uuid``."""
+    message = str(error)
+    for name, (field, text) in _CONSTRAINT_ERRORS.items():
+        if re.search(rf"\b{name}\b", message):
+            return ValidationError({field: text}, code="constraint")
+    return ValidationError(
+        {"uuid": _("Another item already uses this UUID.")}, code="conflict"
+    )
+
+
+_UNREAD = object()
+
+
 @transaction.atomic
 def entry_upsert(
     *,
@@ -320,6 +385,10 @@ def entry_upsert(
     scores: Mapping[int, int | None],
     fields: Mapping[str, object],
     uuid: uuid_lib.UUID | None = None,
+    available_symptom_ids: Collection[int] | None = None,
+    current: Entry | None | object = _UNREAD,
+    uuid_checked: bool = False,
+    version: int | None = None,
 ) -> tuple[Entry, bool]:
     """Create or replace the user's entry for ``date``. Returns (entry, created).
 
@@ -328,16 +397,32 @@ def entry_upsert(
     scores. ``fields`` holds the optional day fields; missing keys keep their
     value on an edit and are empty on a new entry. A second call for the same date
     edits the same entry: never a duplicate.
+
+    Callers that already hold what this needs save it a query each:
+    ``available_symptom_ids`` the ids of ``Symptom.objects.available_to(user)``
+    they looked up, and ``current`` the entry for ``date`` (or None) read with its
+    scores prefetched after taking the owner's lock (``api.sync.lock_owner``);
+    ``uuid_checked`` says they found no tombstone for ``uuid``, and ``version``
+    is the owner's change counter they raised (``next_sync_version``) in this
+    transaction.
+    The returned entry has its scores prefetched, so nothing is read back.
+
+    The day's rules are checked in Python (field validators, choices) and stay in
+    the database as constraints; a constraint the write still breaks is a
+    ``ValidationError`` naming the field, never a 500.
     """
     validate_not_future(user=user, date=date, field="date")
     unknown = set(fields) - set(ENTRY_FIELDS)
     if unknown:
         raise ValueError(f"Unknown entry fields: {sorted(unknown)}")
-    allowed = set(
-        Symptom.objects.available_to(user)
-        .filter(pk__in=list(scores))
-        .values_list("pk", flat=True)
-    )
+    if available_symptom_ids is None:
+        allowed = set(
+            Symptom.objects.available_to(user)
+            .filter(pk__in=list(scores))
+            .values_list("pk", flat=True)
+        )
+    else:
+        allowed = set(available_symptom_ids)
     errors = {}
     for symptom_id, score in scores.items():
         if symptom_id not in allowed:
@@ -351,51 +436,74 @@ def entry_upsert(
 
     # The version bump locks the user's row first, so two requests for the same
     # day queue here and the second one finds (and edits) the first one's entry.
-    version = next_sync_version(user)
-    found = Entry.objects.select_for_update().filter(user=user, date=date).first()
+    if version is None:
+        version = next_sync_version(user)
+    if current is _UNREAD:
+        found = (
+            Entry.objects.select_for_update()
+            .prefetch_related("scores")
+            .filter(user=user, date=date)
+            .first()
+        )
+    else:
+        found = current  # type: ignore[assignment]
     created = found is None
     if found is not None:
         entry = found
+        existing = {s.symptom_id: s for s in found.scores.all()}
     else:
-        _refuse_deleted(Tombstone.Kind.ENTRY, uuid)
+        if not uuid_checked:
+            _refuse_deleted(Tombstone.Kind.ENTRY, uuid)
         entry = Entry(user=user, date=date)
         if uuid is not None:
             entry.uuid = uuid
+        existing = {}
     for name, value in fields.items():
         setattr(entry, name, "" if name == "notes" and value is None else value)
-    entry.full_clean(exclude=["user", "uuid"], validate_unique=False)
+    # Field rules only: the constraints are the database's to enforce (checking
+    # them here would cost a query each), and the owner's lock rules out a
+    # second entry for the day.
+    entry.full_clean(
+        exclude=["user", "uuid"], validate_unique=False, validate_constraints=False
+    )
     entry.sync_version = version
     try:
-        with transaction.atomic():
-            entry.save()
-    except IntegrityError:
-        raise ValidationError(
-            {"uuid": _("Another item already uses this UUID.")}, code="conflict"
-        ) from None
+        entry.save()
+    except IntegrityError as error:
+        raise _constraint_error(error) from None
 
-    answered = {sid: s for sid, s in scores.items() if s is not None}
-    cleared = [sid for sid, s in scores.items() if s is None]
+    cleared = [sid for sid, s in scores.items() if s is None and sid in existing]
     if cleared:
         SymptomScore.objects.filter(entry=entry, symptom_id__in=cleared).delete()
-    if answered:
-        existing = {
-            s.symptom_id: s
-            for s in SymptomScore.objects.filter(entry=entry, symptom_id__in=answered)
-        }
-        to_update = []
-        for symptom_id, score in answered.items():
-            current = existing.get(symptom_id)
-            if current is not None and current.score != score:
-                current.score = score
-                to_update.append(current)
-        SymptomScore.objects.bulk_update(to_update, ["score"])
-        SymptomScore.objects.bulk_create(
-            [
-                SymptomScore(entry=entry, symptom_id=symptom_id, score=score)
-                for symptom_id, score in answered.items()
-                if symptom_id not in existing
-            ]
-        )
+    changed = []
+    for symptom_id, score in scores.items():
+        if score is None:
+            existing.pop(symptom_id, None)
+            continue
+        present = existing.get(symptom_id)
+        if present is None:
+            present = SymptomScore(entry=entry, symptom_id=symptom_id, score=score)
+            existing[symptom_id] = present
+            changed.append(present)
+        elif present.score != score:
+            present.score = score
+            changed.append(present)
+    if changed:
+        # New and changed scores in one statement (INSERT ... ON CONFLICT DO
+        # UPDATE on both databases).
+        try:
+            SymptomScore.objects.bulk_create(
+                [
+                    SymptomScore(entry=entry, symptom_id=s.symptom_id, score=s.score)
+                    for s in changed
+                ],
+                update_conflicts=True,
+                unique_fields=["entry", "symptom"],
+                update_fields=["score"],
+            )
+        except IntegrityError as error:
+            raise _constraint_error(error) from None
+    entry._prefetched_objects_cache = {"scores": list(existing.values())}  # type: ignore[attr-defined]
     return entry, created
 
 

@@ -3,19 +3,21 @@ table and summaries under it, and (through the API) the mobile apps.
 
 ``trends_payload`` does a fixed number of queries whatever the range and however
 many symptoms are tracked: the scores of every symptom come back in one
-``values_list`` query, and the crashes, LDN courses, dose changes and side effects
-take one query each. The calculations are the pure functions in
+query, and the crashes, LDN courses, dose changes and side effects take one query
+each. The calculations are the pure functions in
 ``diary.analysis`` and ``diary.doses``.
 
 Honest data: a day without a score is ``null``, never 0. Long ranges are averaged
-on the server (weekly beyond a year, monthly when even weeks would be too many),
+in the database (weekly beyond a year, monthly when even weeks would be too many:
+sums and counts per symptom and period in SQL, on SQLite and PostgreSQL alike),
 each point saying how many logged days it rests on, so no series has more than
-``MAX_POINTS`` points.
+``MAX_POINTS`` points and a ten-year range never loads ten years of rows.
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
 import statistics
 import uuid as uuid_lib
 from collections import defaultdict
@@ -23,7 +25,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import NotSupportedError, transaction
+from django.db.models import Count, DateField, F, Func, IntegerField, Sum, Value
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -40,6 +43,7 @@ from .models import (
     TrackedSymptom,
     TreatmentCourse,
 )
+from .services import next_sync_version
 
 __all__ = [
     "DAILY_MAX_DAYS",
@@ -170,11 +174,44 @@ def _days(start: datetime.date, end: datetime.date) -> list[datetime.date]:
 def _buckets(
     resolution: str, start: datetime.date, end: datetime.date
 ) -> list[tuple[datetime.date, datetime.date]]:
-    """The (first, last) days of each point at this resolution."""
+    """The (first, last) days of each point at this resolution: days, ISO weeks
+    or calendar months, the first and last clipped to the range (the same
+    periods as :func:`weekly_buckets` and :func:`monthly_buckets`)."""
     if resolution == RESOLUTION_DAY:
         return [(day, day) for day in _days(start, end)]
-    aggregate = weekly_buckets if resolution == RESOLUTION_WEEK else monthly_buckets
-    return [(bucket.start, bucket.end) for bucket in aggregate({}, start, end)]
+    buckets = []
+    first = _period_start(start, resolution)
+    while first <= end:
+        following = _next_period(first, resolution)
+        buckets.append((max(first, start), min(following - ONE_DAY, end)))
+        first = following
+    return buckets
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_buckets(
+    resolution: str, start: datetime.date, end: datetime.date
+) -> tuple[tuple[datetime.date, datetime.date], ...]:
+    """:func:`_buckets`, once per range for all the series of a payload."""
+    return tuple(_buckets(resolution, start, end))
+
+
+def _next_period(first: datetime.date, resolution: str) -> datetime.date:
+    if resolution == RESOLUTION_WEEK:
+        return first + datetime.timedelta(days=7)
+    if first.month == 12:
+        return datetime.date(first.year + 1, 1, 1)
+    return datetime.date(first.year, first.month + 1, 1)
+
+
+def _bucket_of(
+    day: datetime.date, resolution: str, start: datetime.date, end: datetime.date
+) -> tuple[datetime.date, datetime.date]:
+    """The (first, last) days of the point that holds ``day``."""
+    if resolution == RESOLUTION_DAY:
+        return (day, day)
+    first = _period_start(day, resolution)
+    return (max(first, start), min(_next_period(first, resolution) - ONE_DAY, end))
 
 
 def _round(value: float | None, places: int = 2) -> float | None:
@@ -229,30 +266,27 @@ def trends_payload(
         tracked = [t for t in tracked if t.symptom_id in wanted]
     tracked.sort(key=lambda t: t.archived_at is not None)  # active first, stable
 
-    fetch_start = min(
-        start - datetime.timedelta(days=ROLLING_WINDOW - 1),
-        end - datetime.timedelta(days=SUMMARY_LOOKBACK_DAYS - 1),
+    scores, periods = _load_scores(
+        user,
+        [t.symptom_id for t in tracked],
+        start=start,
+        end=end,
+        resolution=resolution,
     )
-    scores: dict[int, dict[datetime.date, float]] = defaultdict(dict)
-    if tracked:
-        rows = SymptomScore.objects.filter(
-            entry__user=user,
-            entry__date__gte=fetch_start,
-            entry__date__lte=end,
-            symptom_id__in=[t.symptom_id for t in tracked],
-        ).values_list("entry__date", "symptom_id", "score")
-        for day, symptom_id, score in rows:
-            scores[symptom_id][day] = score
 
     series = []
     for item in tracked:
         values = scores.get(item.symptom_id, {})
-        if item.archived_at is not None and not any(
-            start <= day <= end for day in values
-        ):
+        sums = periods.get(item.symptom_id, {})
+        logged_in_range = (
+            sum(n for _total, n in sums.values())
+            if resolution != RESOLUTION_DAY
+            else sum(1 for day in values if start <= day <= end)
+        )
+        if item.archived_at is not None and not logged_in_range:
             continue
         series.append(
-            _series(item, values, start=start, end=end, resolution=resolution)
+            _series(item, values, sums, start=start, end=end, resolution=resolution)
             | {"summary": _summary(item.symptom.name, values, end=end, today=today)}
         )
 
@@ -316,9 +350,111 @@ def trends_payload(
     }
 
 
+class PeriodStart(Func):
+    """The first day of the ISO week (Monday) or calendar month holding a date,
+    computed by the database."""
+
+    output_field = DateField()
+
+    def __init__(self, expression, *, resolution: str):
+        if resolution not in (RESOLUTION_WEEK, RESOLUTION_MONTH):
+            raise ValueError(f"No periods for resolution {resolution!r}.")
+        self.resolution = resolution
+        super().__init__(expression)
+
+    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[override]
+        raise NotSupportedError(f"PeriodStart is not written for {connection.vendor}.")
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        if self.resolution == RESOLUTION_WEEK:
+            # 'weekday 0' moves on to the Sunday (or stays on one); 6 days back
+            # is that ISO week's Monday.
+            return f"date({sql}, 'weekday 0', '-6 days')", params
+        return f"date({sql}, 'start of month')", params
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        unit = "week" if self.resolution == RESOLUTION_WEEK else "month"
+        return f"CAST(DATE_TRUNC('{unit}', {sql}) AS date)", params
+
+
+_DAY_ROW, _PERIOD_ROW = 0, 1
+
+
+def _load_scores(
+    user: User,
+    symptom_ids: list[int],
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    resolution: str,
+) -> tuple[
+    dict[int, dict[datetime.date, float]],
+    dict[int, dict[datetime.date, tuple[int, int]]],
+]:
+    """One query, whatever the range: the daily scores the chart and the
+    summaries need, and for weekly or monthly charts each period's sum and
+    count of logged days per symptom, added up by the database.
+
+    Returns ``({symptom_id: {day: score}}, {symptom_id: {period_start: (sum,
+    days_logged)}})``; the second is empty for daily charts. Days not logged
+    have no row: they are gaps, never zeros.
+    """
+    scores: dict[int, dict[datetime.date, float]] = defaultdict(dict)
+    periods: dict[int, dict[datetime.date, tuple[int, int]]] = defaultdict(dict)
+    if not symptom_ids:
+        return scores, periods
+    summary_start = end - datetime.timedelta(days=SUMMARY_LOOKBACK_DAYS - 1)
+    daily_start = (
+        min(start - datetime.timedelta(days=ROLLING_WINDOW - 1), summary_start)
+        if resolution == RESOLUTION_DAY
+        else summary_start
+    )
+    mine = SymptomScore.objects.filter(
+        entry__user=user, entry__date__lte=end, symptom_id__in=symptom_ids
+    )
+    rows = (
+        mine.filter(entry__date__gte=daily_start)
+        .annotate(
+            kind=Value(_DAY_ROW, output_field=IntegerField()),
+            day=F("entry__date"),
+            total=F("score"),
+            n=Value(1, output_field=IntegerField()),
+        )
+        .values_list("kind", "symptom_id", "day", "total", "n")
+    )
+    if resolution != RESOLUTION_DAY:
+        sums = (
+            mine.filter(entry__date__gte=start)
+            .annotate(day=PeriodStart("entry__date", resolution=resolution))
+            .values("symptom_id", "day")
+            .annotate(
+                kind=Value(_PERIOD_ROW, output_field=IntegerField()),
+                total=Sum("score"),
+                n=Count("id"),
+            )
+            .values_list("kind", "symptom_id", "day", "total", "n")
+        )
+        rows = rows.union(sums, all=True)
+    for kind, symptom_id, day, total, n in rows:
+        if kind == _DAY_ROW:
+            scores[symptom_id][day] = total
+        else:
+            periods[symptom_id][day] = (total, n)
+    return scores, periods
+
+
+def _period_start(day: datetime.date, resolution: str) -> datetime.date:
+    if resolution == RESOLUTION_WEEK:
+        return day - datetime.timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
 def _series(
     item: TrackedSymptom,
     values: Mapping[datetime.date, float],
+    sums: Mapping[datetime.date, tuple[int, int]],
     *,
     start: datetime.date,
     end: datetime.date,
@@ -332,10 +468,9 @@ def _series(
         "shown": item.shown_on_trends,
         "archived": item.archived_at is not None,
     }
-    in_range = [day for day in values if start <= day <= end]
-    base["days_logged"] = len(in_range)
 
     if resolution == RESOLUTION_DAY:
+        base["days_logged"] = sum(1 for day in values if start <= day <= end)
         days = _days(start, end)
         daily = analysis.daily_series(values, start, end)
         rolling = analysis.rolling_mean(
@@ -351,17 +486,21 @@ def _series(
         ]
         return base
 
-    aggregate = weekly_buckets if resolution == RESOLUTION_WEEK else monthly_buckets
-    base["points"] = [
-        {
-            "x": bucket.start.isoformat(),
-            "x_end": bucket.end.isoformat(),
-            "y": _round(bucket.mean, SHOWN_PLACES),
-            "n": bucket.days_logged,
-            "days": bucket.days_in_range,
-        }
-        for bucket in aggregate(values, start, end)
-    ]
+    points = []
+    for first, last in _cached_buckets(resolution, start, end):
+        total, logged = sums.get(_period_start(first, resolution), (0, 0))
+        points.append(
+            {
+                "x": first.isoformat(),
+                "x_end": last.isoformat(),
+                # The mean of the logged days only: a week with none is a gap.
+                "y": _round(total / logged, SHOWN_PLACES) if logged else None,
+                "n": logged,
+                "days": (last - first).days + 1,
+            }
+        )
+    base["days_logged"] = sum(int(point["n"] or 0) for point in points)
+    base["points"] = points
     base["rolling_mean"] = []
     return base
 
@@ -472,15 +611,10 @@ def _side_effect_markers(
 ) -> list[dict[str, Any]]:
     """One marker per day with side effects, or per week/month when the chart shows
     averages (so this list never outgrows the series)."""
-    buckets = _buckets(resolution, start, end)
-    bucket_of = {}
-    for first, last in buckets:
-        for day in _days(first, last):
-            bucket_of[day] = (first, last)
     grouped: dict[tuple, dict[str, dict[str, Any]]] = defaultdict(dict)
     days_with: dict[tuple, set[datetime.date]] = defaultdict(set)
     for effect in effects:
-        key = bucket_of[effect.date]
+        key = _bucket_of(effect.date, resolution, start, end)
         days_with[key].add(effect.date)
         label = effect.label
         found = grouped[key].get(label)
@@ -537,8 +671,13 @@ def trends_preferences_save(
     if offered is not None:
         tracked = tracked.filter(symptom__uuid__in=list(offered))
     shown = list(shown)
-    tracked.filter(symptom__uuid__in=shown).update(shown_on_trends=True)
-    tracked.exclude(symptom__uuid__in=shown).update(shown_on_trends=False)
+    # A change is a write like any other: it raises the user's change counter,
+    # which also makes the cached trends payload (diary.trends_cache) stale.
+    to_show = tracked.filter(symptom__uuid__in=shown, shown_on_trends=False)
+    to_hide = tracked.exclude(symptom__uuid__in=shown).filter(shown_on_trends=True)
+    version = next_sync_version(user)
+    to_show.update(shown_on_trends=True, sync_version=version)
+    to_hide.update(shown_on_trends=False, sync_version=version)
     return [
         str(u)
         for u in TrackedSymptom.objects.for_user(user)

@@ -42,6 +42,7 @@ urlpatterns = [
     # Trends and the before/after analysis
     path("trends/", trends.trends, name="trends"),
     path("trends/data/", trends.trends_data, name="trends-data"),
+    path("trends/table/", trends.trends_table, name="trends-table"),
     path("trends/preferences/", trends.trends_preferences, name="trends-preferences"),
     path("analysis/", analysis.analysis, name="analysis"),
     # Symptoms

@@ -9,6 +9,7 @@ in the tracked list too. Every object carries ``sync_version`` and
 
 import re
 from decimal import Decimal
+from typing import Any
 
 from django.utils.functional import lazy
 from django.utils.translation import gettext
@@ -203,6 +204,29 @@ class EntrySerializer(serializers.ModelSerializer):
             *SYNC_FIELDS,
         ]
         read_only_fields = SYNC_FIELDS
+
+    def to_representation(self, instance):
+        """As DRF's, but the scores are plain pairs built directly from the
+        rows (``api_scores`` set by ``entries.attach_score_pairs``, or the
+        prefetched scores with their ``symptom_uuid``): a nested serializer per
+        score was most of the cost of a month of entries."""
+        data: dict[str, Any] = {}
+        for field in self._readable_fields:
+            name = str(field.field_name)
+            if name == "scores":
+                pairs = getattr(instance, "api_scores", None)
+                if pairs is None:
+                    pairs = [(s.symptom_uuid, s.score) for s in instance.scores.all()]
+                data[name] = [
+                    {"symptom": str(symptom), "score": score}
+                    for symptom, score in pairs
+                ]
+                continue
+            attribute = field.get_attribute(instance)
+            data[name] = (
+                None if attribute is None else field.to_representation(attribute)
+            )
+        return data
 
 
 # ------------------------------------------------------------------------ crashes

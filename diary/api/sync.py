@@ -26,7 +26,7 @@ from typing import cast
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -148,7 +148,10 @@ def service_errors(rename: Callable[[str], str] | None = None) -> Iterator[None]
 
 def lock_owner(user: User) -> None:
     """Take the owner's row lock for the rest of the transaction (see the module
-    docstring). On SQLite the transaction itself is the lock."""
+    docstring). On SQLite the transaction itself is the lock (settings begin
+    every transaction IMMEDIATE), so there is nothing to select."""
+    if connection.vendor == "sqlite":
+        return
     User.objects.select_for_update().filter(pk=user.pk).values_list(
         "pk", flat=True
     ).get()

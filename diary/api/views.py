@@ -36,7 +36,7 @@ from ..models import (
     TrackedSymptom,
 )
 from ..reminders.services import reminder_settings_update
-from ..trends import trends_payload
+from ..trends_cache import trends_json_response
 from .serializers import (
     CrashSerializer,
     MedicationSerializer,
@@ -339,12 +339,13 @@ def trends(request):
     form = TrendsRangeForm(request.query_params, user=request.user)
     if not form.is_valid():
         raise exceptions.ValidationError(form_errors(form))
-    return Response(
-        trends_payload(
-            user=request.user,
-            start=form.cleaned_data["range_start"],
-            end=form.cleaned_data["range_end"],
-        )
+    # Cached per user, range and change counter, and sent as stored (gzipped
+    # to clients that accept it): a repeat view is one cache read.
+    return trends_json_response(
+        request,
+        user=request.user,
+        start=form.cleaned_data["range_start"],
+        end=form.cleaned_data["range_end"],
     )
 
 

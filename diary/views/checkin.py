@@ -76,6 +76,8 @@ def checkin(request, day: datetime.date | None = None):
                     date=form.cleaned_data["date"],
                     scores=form.scores(),
                     fields=form.day_fields(),
+                    # The form's symptoms: tracked, or scored on this day.
+                    available_symptom_ids=[symptom.pk for symptom in symptoms],
                 )
             except ValidationError as error:
                 add_service_errors(form, error)

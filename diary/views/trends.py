@@ -1,8 +1,12 @@
-"""The trends page, the JSON that feeds its chart, and the symptom toggles.
+"""The trends page, the JSON that feeds its chart, its tables, and the symptom
+toggles.
 
-The page renders the summaries and the tables on the server, so it works without
-JavaScript; ``static/js/trends.js`` draws the chart from the same payload,
-embedded in the page with ``json_script``.
+The page renders what is on screen: the summaries, the toggles, the research
+beside the chart, and one closed box per table. It costs the same for 90 days
+or ten years of history: ``static/js/trends.js`` fetches the chart's payload
+from ``trends_data`` (cached, see ``diary.trends_cache``) and a table's rows from
+``trends_table`` when its box is opened; without JavaScript each box links to
+that table as a page of its own.
 """
 
 import datetime
@@ -11,7 +15,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,7 +28,12 @@ from diary.forms.trends import (
     TrendsPreferencesForm,
     TrendsRangeForm,
 )
-from diary.trends import trends_payload, trends_preferences_save
+from diary.trends import trends_preferences_save
+from diary.trends_cache import (
+    trends_json_response,
+    trends_meta,
+    trends_payload_cached,
+)
 from evidence.overlay import overlay_context
 
 RANGE_FIELDS = ("preset", "start", "end")
@@ -74,59 +83,52 @@ def _range_query(cleaned: dict) -> dict[str, str]:
     }
 
 
-def _payload(user, cleaned: dict) -> tuple[dict, dict]:
-    """The one payload behind the page, its table and the JSON endpoint, with the
-    evidence overlay for the symptoms on screen: the studies beside the chart,
-    and on the chart how long those studies treated people."""
-    payload = trends_payload(
+def _meta(user, cleaned: dict) -> tuple[dict, dict]:
+    """The page's part of the payload (cached), with the evidence overlay for the
+    symptoms on screen: the studies beside the chart, and on the chart how long
+    those studies treated people."""
+    meta = trends_meta(
         user=user, start=cleaned["range_start"], end=cleaned["range_end"]
     )
     overlay = overlay_context(
         user=user,
-        symptom_ids=[series["id"] for series in payload["series"] if series["shown"]],
-        ldn_start=_date(payload["ldn_start"]),
+        symptom_ids=[series["id"] for series in meta["series"] if series["shown"]],
+        ldn_start=_date(meta["ldn_start"]),
         today=user.local_today(),
     )
-    payload["overlay"] = overlay["brackets"]
-    return payload, overlay
+    return meta, overlay
 
 
-def _tables(payload: dict) -> list[dict]:
-    """One table per symptom, newest first, with the same numbers as the chart."""
-    tables: list[dict[str, Any]] = []
-    daily = payload["resolution"] == "day"
-    for series in payload["series"]:
-        if daily:
-            rows = [
-                {
-                    "start": _date(point["x"]),
-                    "end": None,
-                    "value": point["y"],
-                    "average": mean["y"],
-                    "logged": point["n"],
-                    "days": 1,
-                }
-                for point, mean in zip(
-                    series["points"], series["rolling_mean"], strict=True
-                )
-            ]
-        else:
-            rows = [
-                {
-                    "start": _date(point["x"]),
-                    "end": _date(point["x_end"]),
-                    "value": point["y"],
-                    "average": None,
-                    "logged": point["n"],
-                    "days": point["days"],
-                }
-                for point in series["points"]
-            ]
-        rows.reverse()
-        tables.append(
-            {"series": series, "rows": rows, "palette": len(tables) % PALETTE_SIZE}
-        )
-    return tables
+def _table_rows(payload: dict, series: dict) -> list[dict]:
+    """One symptom's rows, newest first, with the same numbers as the chart."""
+    if payload["resolution"] == "day":
+        rows = [
+            {
+                "start": _date(point["x"]),
+                "end": None,
+                "value": point["y"],
+                "average": mean["y"],
+                "logged": point["n"],
+                "days": 1,
+            }
+            for point, mean in zip(
+                series["points"], series["rolling_mean"], strict=True
+            )
+        ]
+    else:
+        rows = [
+            {
+                "start": _date(point["x"]),
+                "end": _date(point["x_end"]),
+                "value": point["y"],
+                "average": None,
+                "logged": point["n"],
+                "days": point["days"],
+            }
+            for point in series["points"]
+        ]
+    rows.reverse()
+    return rows
 
 
 def _events(payload: dict) -> list[dict]:
@@ -205,7 +207,7 @@ def _render_trends(request, range_form, prefs_form=None, status=200):
         fallback.is_valid()
         cleaned = fallback.cleaned_data
 
-    payload, evidence_overlay = _payload(user, cleaned)
+    payload, evidence_overlay = _meta(user, cleaned)
     query = _range_query(cleaned)
     trends_url = reverse("diary:trends")
     presets = [
@@ -249,8 +251,26 @@ def _render_trends(request, range_form, prefs_form=None, status=200):
         "js_strings": _js_strings(),
         "shown_count": len(shown),
         "any_logged": any(s["days_logged"] for s in payload["series"]),
-        "tables": _tables(payload),
-        "events": _events(payload),
+        "tables": [
+            {
+                "series": series,
+                "palette": index % PALETTE_SIZE,
+                "url": _table_url(query, series["uuid"]),
+            }
+            for index, series in enumerate(payload["series"])
+        ],
+        "has_events": bool(
+            payload["crash_count"]
+            or payload["side_effect_count"]
+            or [step for step in payload["dose_steps"] if not step["before_range"]]
+            or (
+                payload["ldn_start"]
+                and cleaned["range_start"].isoformat()
+                <= payload["ldn_start"]
+                <= cleaned["range_end"].isoformat()
+            )
+        ),
+        "events_url": _table_url(query, EVENTS),
         "data_url": f"{reverse('diary:trends-data')}?{urlencode(query)}",
     }
     return render(request, "diary/trends.html", context, status=status)
@@ -267,11 +287,73 @@ def trends(request):
 @require_GET
 @never_cache
 def trends_data(request):
+    """The chart's payload (the API's too), from the cache. The evidence overlay's
+    brackets are not in it: the page hands them to the script."""
     form = TrendsRangeForm(request.GET, user=request.user)
     if not form.is_valid():
         return JsonResponse({"errors": form.error_dict()}, status=400)
-    payload, _overlay = _payload(request.user, form.cleaned_data)
-    return JsonResponse(payload)
+    return trends_json_response(
+        request,
+        user=request.user,
+        start=form.cleaned_data["range_start"],
+        end=form.cleaned_data["range_end"],
+    )
+
+
+EVENTS = "events"
+
+
+def _table_url(query: dict, table: str) -> str:
+    return f"{reverse('diary:trends-table')}?{urlencode({**query, 'table': table})}"
+
+
+@login_required
+@require_GET
+@never_cache
+def trends_table(request):
+    """One table of the trends page: a symptom's (``table=<symptom uuid>``) or
+    the events' (``table=events``). The page's script asks for the bare table
+    (``fragment=1``) when its box is opened; without JavaScript it is a page."""
+    user = request.user
+    form = TrendsRangeForm(
+        {k: v for k, v in request.GET.items() if k in RANGE_FIELDS}, user=user
+    )
+    if not form.is_valid():
+        return redirect("diary:trends")
+    cleaned = form.cleaned_data
+    payload = trends_payload_cached(
+        user=user, start=cleaned["range_start"], end=cleaned["range_end"]
+    )
+    wanted = request.GET.get("table", "")
+    context: dict[str, Any] = {
+        "payload": payload,
+        "range_start": cleaned["range_start"],
+        "range_end": cleaned["range_end"],
+        "back_url": f"{reverse('diary:trends')}?{urlencode(_range_query(cleaned))}",
+    }
+    if wanted == EVENTS:
+        context["events"] = _events(payload)
+    else:
+        # Only the user's own series are in their payload: anything else is 404.
+        found = [
+            (index, series)
+            for index, series in enumerate(payload["series"])
+            if series["uuid"] == wanted
+        ]
+        if not found:
+            raise Http404
+        index, series = found[0]
+        context["table"] = {
+            "series": series,
+            "rows": _table_rows(payload, series),
+            "palette": index % PALETTE_SIZE,
+        }
+    template = (
+        "diary/trends/_table.html"
+        if request.GET.get("fragment") == "1"
+        else "diary/trends/table_page.html"
+    )
+    return render(request, template, context)
 
 
 def _wants_json(request) -> bool:

@@ -1,7 +1,8 @@
-// Trends page: draws the chart from the payload the server embedded with
-// json_script (or, failing that, fetches it from the trends-data endpoint), and
+// Trends page: fetches the chart's payload from the trends-data endpoint (the
+// page preloads it; the evidence overlay's brackets come with the page, through
+// json_script), draws the chart, loads a table's rows when its box is opened, and
 // saves the symptom toggles as soon as they change. The page works without this
-// script: the summaries and tables are rendered on the server.
+// script: the summaries are on the page and each table is a page of its own.
 //
 // window.LDNTrends.buildAnnotations(payload, options) builds the annotation
 // plugin's options (LDN start line, crash spans, evidence-overlay brackets) so
@@ -600,6 +601,9 @@
     window.LDNTrends.chart = function () {
       return chart;
     };
+    window.LDNTrends.payload = function () {
+      return payload;
+    };
   }
 
   function showLoadError() {
@@ -615,25 +619,61 @@
     toMs: toMs,
   };
 
-  function start() {
-    var payload = readJSON("trends-payload");
-    if (payload) {
-      draw(payload);
+  // Each table's box fetches its rows the first time it is opened; until then
+  // (and if that fails) it holds a link to the table as a page of its own.
+  function setupTables() {
+    if (!window.fetch) {
       return;
     }
+    document.querySelectorAll("details[data-table-url]").forEach(function (box) {
+      var loading = null;
+      box.addEventListener("toggle", function () {
+        if (!box.open || loading) {
+          return;
+        }
+        var slot = box.querySelector("[data-table-slot]");
+        loading = fetch(box.getAttribute("data-table-url"), {
+          credentials: "same-origin",
+          headers: { Accept: "text/html" },
+        })
+          .then(function (response) {
+            if (!response.ok) {
+              throw new Error("HTTP " + response.status);
+            }
+            return response.text();
+          })
+          .then(function (html) {
+            if (slot) {
+              // Server-rendered and escaped by Django's templates.
+              slot.innerHTML = html;
+            }
+          })
+          .catch(function () {
+            loading = null;  // the link stays; opening again retries
+          });
+      });
+    });
+  }
+
+  function start() {
+    setupTables();
     var figure = document.getElementById("trends-figure");
     var url = figure && figure.getAttribute("data-url");
     if (!url || !window.fetch) {
       return;
     }
-    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    // No extra headers: the request must match the page's preload to reuse it.
+    fetch(url, { credentials: "same-origin" })
       .then(function (response) {
         if (!response.ok) {
           throw new Error("HTTP " + response.status);
         }
         return response.json();
       })
-      .then(draw)
+      .then(function (payload) {
+        payload.overlay = readJSON("trends-overlay") || [];
+        draw(payload);
+      })
       .catch(showLoadError);
   }
 

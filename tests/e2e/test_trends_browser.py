@@ -272,8 +272,7 @@ def test_overlay_brackets_are_drawn_when_the_payload_has_them(
     wait_for_chart(page)
     result = page.evaluate(
         """() => {
-            const payload = JSON.parse(
-                document.getElementById("trends-payload").textContent);
+            const payload = JSON.parse(JSON.stringify(window.LDNTrends.payload()));
             payload.overlay = [{label: "12-week trial", start: payload.ldn_start,
                                 end: payload.range.end}];
             const off = window.LDNTrends.buildAnnotations(payload);

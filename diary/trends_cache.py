@@ -1,0 +1,137 @@
+"""The trends payload, cached per user, range and change counter.
+
+Every write to a user's diary raises ``User.sync_version``
+(``services.next_sync_version``), so a key made of the user, that counter, the
+range, the user's today and the language can never serve data older than the
+diary: a write makes the next view a miss, and any repeat view (the page, the
+chart's JSON, the API) is one cache read.
+
+On a miss the payload is built once (``diary.trends.trends_payload``) and stored
+three ways: the JSON body, the same body gzipped (so a repeat view costs no
+serialising and no compressing), and a small summary of it (``trends_meta``: the
+series without their points, the summaries, the LDN and dose data, how many
+crashes and side-effect markers there are) that the page renders from, so the
+page costs the same whatever the length of the history.
+
+The key also carries the account's creation time: a deleted account's number can
+come back on SQLite, its cache entries never do.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from typing import Any
+
+from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
+from django.middleware.gzip import GZipMiddleware
+from django.utils.cache import patch_vary_headers
+from django.utils.text import compress_string
+from django.utils.translation import get_language
+
+from accounts.models import User
+
+from .trends import trends_payload
+
+__all__ = ["CACHE_SECONDS", "trends_body", "trends_json_response", "trends_meta"]
+
+# The key changes with every write, so this only bounds how long an entry for a
+# range nobody looks at again stays in the cache.
+CACHE_SECONDS = 60 * 60
+# Raise when the shape of what is cached changes.
+FORMAT = 1
+
+_accepts_gzip = re.compile(r"\bgzip\b").search
+
+
+def _key(user: User, start: datetime.date, end: datetime.date, part: str) -> str:
+    joined = int(user.date_joined.timestamp() * 1_000_000)
+    return (
+        f"trends:{FORMAT}:{user.pk}.{joined}:{user.sync_version}:"
+        f"{start.isoformat()}:{end.isoformat()}:{user.local_today().isoformat()}:"
+        f"{get_language() or ''}:{part}"
+    )
+
+
+def _meta(payload: dict[str, Any]) -> dict[str, Any]:
+    """What the page shows around the chart: everything but the points."""
+    meta = {
+        key: value
+        for key, value in payload.items()
+        if key not in ("series", "crashes", "side_effects")
+    }
+    meta["series"] = [
+        {
+            key: value
+            for key, value in series.items()
+            if key not in ("points", "rolling_mean")
+        }
+        for series in payload["series"]
+    ]
+    meta["crash_count"] = len(payload["crashes"])
+    meta["side_effect_count"] = len(payload["side_effects"])
+    return meta
+
+
+def _build(user: User, start: datetime.date, end: datetime.date) -> dict[str, Any]:
+    payload = trends_payload(user=user, start=start, end=end)
+    body = json.dumps(
+        payload, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":")
+    ).encode()
+    # The random bytes of Django's GZip middleware (BREACH mitigation) are kept,
+    # though the payload carries no secret for an attacker to guess.
+    gzipped = compress_string(body, max_random_bytes=GZipMiddleware.max_random_bytes)
+    parts = {"json": body, "gzip": gzipped, "meta": _meta(payload)}
+    cache.set_many(
+        {_key(user, start, end, part): value for part, value in parts.items()},
+        CACHE_SECONDS,
+    )
+    return parts
+
+
+def trends_meta(
+    *, user: User, start: datetime.date, end: datetime.date
+) -> dict[str, Any]:
+    """The page's part of the payload (see the module docstring)."""
+    meta = cache.get(_key(user, start, end, "meta"))
+    if meta is None:
+        meta = _build(user, start, end)["meta"]
+    return meta
+
+
+def trends_body(
+    *, user: User, start: datetime.date, end: datetime.date, gzipped: bool = False
+) -> bytes:
+    """The payload as JSON (UTF-8), gzipped when asked."""
+    part = "gzip" if gzipped else "json"
+    body = cache.get(_key(user, start, end, part))
+    if body is None:
+        body = _build(user, start, end)[part]
+    return body
+
+
+def trends_payload_cached(
+    *, user: User, start: datetime.date, end: datetime.date
+) -> dict[str, Any]:
+    """The whole payload as a dict, from the cached JSON."""
+    return json.loads(trends_body(user=user, start=start, end=end))
+
+
+def trends_json_response(
+    request: HttpRequest, *, user: User, start: datetime.date, end: datetime.date
+) -> HttpResponse:
+    """The payload as a JSON response, sent gzipped to clients that accept it
+    (already compressed: the GZip middleware leaves it alone)."""
+    gzipped = bool(_accepts_gzip(request.headers.get("Accept-Encoding", "")))
+    response = HttpResponse(
+        trends_body(user=user, start=start, end=end, gzipped=gzipped),
+        content_type="application/json",
+    )
+    if gzipped:
+        response["Content-Encoding"] = "gzip"
+    response["Content-Length"] = str(len(response.content))
+    patch_vary_headers(response, ("Accept-Encoding",))
+    return response

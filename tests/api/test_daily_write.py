@@ -1,0 +1,180 @@
+"""The daily write (PUT /api/v1/entries/{date}/ and the web check-in, one service):
+a fixed, small number of SQL statements, an answer built from what was written,
+and the database's constraints still answering with the field's name."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from diary import services
+from diary.models import Entry, SymptomScore
+from tests.api.test_entries import days_ago, detail, tracked
+from tests.factories import TrackedSymptomFactory
+
+# At most this many statements for the day's write, lookups and answer included.
+DAILY_WRITE_MAX_STATEMENTS = 12
+
+
+def scored(symptoms, score):
+    return [{"symptom": str(s.uuid), "score": score} for s in symptoms]
+
+
+def statements(client, method, url, body):
+    with CaptureQueriesContext(connection) as ctx:
+        response = getattr(client, method)(url, body, format="json")
+    # BEGIN and COMMIT of the request's transaction are not captured on either
+    # database; everything else is.
+    return response, len(ctx.captured_queries)
+
+
+@pytest.fixture
+def ten_symptoms(alice):
+    while len(tracked(alice)) < 10:
+        TrackedSymptomFactory(user=alice, position=len(tracked(alice)))
+    return tracked(alice)
+
+
+# transaction=True: the request's own transaction is a real one (BEGIN/COMMIT, not
+# a savepoint inside the test's), so the count is what production runs.
+@pytest.mark.django_db(transaction=True)
+def test_daily_write_stays_within_12_statements_new_day_edit_and_clear(
+    alice, alice_api, ten_symptoms
+):
+    day = days_ago(alice, 1)
+    body = {
+        "uuid": "6f1c1a52-3f0e-4c3e-9a57-0d4f8f0b2a11",
+        "sleep_hours": 6.5,
+        "notes": "ok",
+        "scores": scored(ten_symptoms, 4),
+    }
+    created, count = statements(alice_api, "put", detail(day), body)
+    assert created.status_code == 201
+    assert count <= DAILY_WRITE_MAX_STATEMENTS
+
+    # The same day again, some scores changed, one cleared, one left out (PUT
+    # replaces: unanswered).
+    body["scores"] = scored(ten_symptoms[:5], 7) + scored(ten_symptoms[5:8], 4)
+    body["scores"].append({"symptom": str(ten_symptoms[8].uuid), "score": None})
+    edited, count = statements(alice_api, "put", detail(day), body)
+    assert edited.status_code == 200
+    assert count <= DAILY_WRITE_MAX_STATEMENTS
+
+    # The answer was built from what was written: it is what a read returns.
+    read = alice_api.get(detail(day)).json()
+    assert edited.json() == read
+    assert len(read["scores"]) == 8
+    assert edited.headers["ETag"] == alice_api.get(detail(day)).headers["ETag"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_patch_answer_keeps_the_scores_not_sent_in_catalogue_order(
+    alice, alice_api, ten_symptoms
+):
+    day = days_ago(alice, 1)
+    alice_api.put(detail(day), {"scores": scored(ten_symptoms[:3], 2)}, format="json")
+    patched, count = statements(
+        alice_api, "patch", detail(day), {"scores": scored(ten_symptoms[3:5], 9)}
+    )
+    assert patched.status_code == 200
+    assert count <= DAILY_WRITE_MAX_STATEMENTS
+    assert patched.json() == alice_api.get(detail(day)).json()
+    assert len(patched.json()["scores"]) == 5
+
+
+@pytest.mark.django_db
+def test_full_clean_runs_no_database_constraint_checks(alice):
+    symptom = tracked(alice)[0]
+    with CaptureQueriesContext(connection) as ctx:
+        services.entry_upsert(
+            user=alice,
+            date=days_ago(alice, 1),
+            scores={symptom.pk: 3},
+            fields={"sleep_hours": 7, "sleep_quality": 5},
+        )
+    assert not [q for q in ctx.captured_queries if "_check" in q["sql"]]
+
+
+@pytest.mark.django_db
+def test_field_rules_are_still_checked_before_the_database(alice):
+    with pytest.raises(ValidationError) as error:
+        services.entry_upsert(
+            user=alice, date=days_ago(alice, 1), scores={}, fields={"sleep_hours": 30}
+        )
+    assert "sleep_hours" in error.value.message_dict
+    assert not Entry.objects.filter(user=alice).exists()
+
+
+@pytest.fixture
+def no_python_checks(monkeypatch):
+    """Take the Python-side checks away, so only the database stands guard."""
+    monkeypatch.setattr(Entry, "full_clean", lambda self, **kwargs: None)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("sleep_hours", 30),
+        ("hours_upright", -1),
+        ("sleep_quality", 11),
+        ("physical_exertion", 12),
+        ("cognitive_exertion", 99),
+        ("function_score", 55),
+    ],
+)
+def test_a_database_constraint_violation_is_a_clear_error_naming_the_field(
+    alice, no_python_checks, field, value
+):
+    with pytest.raises(ValidationError) as error:
+        services.entry_upsert(
+            user=alice, date=days_ago(alice, 1), scores={}, fields={field: value}
+        )
+    assert list(error.value.message_dict) == [field]
+    assert not Entry.objects.filter(user=alice).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_api_answers_a_constraint_violation_with_400_naming_the_field(
+    alice, alice_api, no_python_checks, monkeypatch
+):
+    # The serializer checks the range too; let it through so the database decides.
+    from diary.api.entries import EntryViewSet
+
+    real = EntryViewSet.get_serializer
+
+    def lenient(self, *args, **kwargs):
+        serializer = real(self, *args, **kwargs)
+        serializer.fields["sleep_quality"].validators = []
+        serializer.fields["sleep_quality"].max_value = None
+        return serializer
+
+    monkeypatch.setattr(EntryViewSet, "get_serializer", lenient)
+    response = alice_api.put(
+        detail(days_ago(alice, 1)), {"sleep_quality": 11}, format="json"
+    )
+    assert response.status_code == 400
+    assert "sleep_quality" in str(response.json())
+    assert not Entry.objects.filter(user=alice).exists()
+    assert not SymptomScore.objects.filter(entry__user=alice).exists()
+
+
+@pytest.mark.django_db
+def test_the_fast_entry_representation_is_drfs_own(alice, ten_symptoms):
+    from rest_framework import serializers
+
+    from diary.api.entries import entries_with_scores
+    from diary.api.serializers import EntrySerializer
+
+    services.entry_upsert(
+        user=alice,
+        date=days_ago(alice, 3),
+        scores={s.pk: i % 11 for i, s in enumerate(ten_symptoms)},
+        fields={"sleep_hours": 6.5, "function_score": 40, "notes": "<b>hi</b>"},
+    )
+    services.entry_upsert(user=alice, date=days_ago(alice, 2), scores={}, fields={})
+    for entry in entries_with_scores(Entry.objects.for_user(alice)):
+        serializer = EntrySerializer(entry)
+        generic = serializers.ModelSerializer.to_representation(serializer, entry)
+        generic["scores"] = [dict(item) for item in generic["scores"]]
+        assert serializer.data == generic

@@ -1,0 +1,55 @@
+"""The load benchmark's bare views exist only when BENCHMARK_VIEWS is on."""
+
+import pytest
+from django.test import override_settings
+
+from tests.api.conftest import bearer_client
+
+pytestmark = pytest.mark.django_db
+
+PAGE = "/__bench__/"
+API = "/api/v1/__bench__/"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def test_both_are_404_by_default(alice, alice_client):
+    from django.conf import settings
+    from rest_framework.test import APIClient
+
+    assert settings.BENCHMARK_VIEWS is False
+    assert alice_client.get(PAGE).status_code == 404
+    api = bearer_client(alice)
+    assert api.get(API).status_code == 404
+    assert api.put(API, {"a": 1}, format="json").status_code == 404
+    assert APIClient().get(API).status_code == 404
+
+
+@override_settings(BENCHMARK_VIEWS=True)
+def test_when_on_they_need_the_same_log_in_as_pages_and_api(alice, alice_client):
+    from rest_framework.test import APIClient
+
+    assert alice_client.get(PAGE).content == b"ok"
+    from django.test import Client
+
+    assert Client().get(PAGE).status_code == 302  # the log-in page
+
+    api = bearer_client(alice)
+    assert api.get(API).json() == {"ok": True}
+    assert api.put(API, {"a": 1}, format="json").json() == {"ok": True}
+    assert APIClient().get(API).status_code == 401
+    bad = APIClient()
+    bad.credentials(HTTP_AUTHORIZATION="Bearer not-a-token")
+    assert bad.get(API).status_code == 401
+
+
+def test_the_schema_does_not_list_them(alice_client):
+    from django.urls import reverse
+
+    schema = alice_client.get(reverse("api:schema")).content.decode()
+    assert "__bench__" not in schema

@@ -1,0 +1,174 @@
+"""The trends page, its JSON and the API cost the same whatever the length of the
+history: the page renders what is on screen, tables come on demand, long ranges
+are added up by the database, the payload is cached per user, range and change
+counter, and HTML and JSON are sent compressed."""
+
+import gzip
+import json
+import re
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from diary import services
+from diary.trends import trends_payload
+from tests.api.conftest import bearer_client
+from tests.diary.test_trends import make_big_user
+from tests.diary.test_trends_payload import day, make_history, track_symptoms
+
+pytestmark = pytest.mark.django_db
+
+TRENDS = reverse("diary:trends")
+DATA = reverse("diary:trends-data")
+TABLE = reverse("diary:trends-table")
+API_TRENDS = reverse("api:trends")
+
+
+@pytest.fixture
+def alice_api(alice):
+    return bearer_client(alice)
+
+
+def queries(client, url, params=None, **headers):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params or {}, **headers)
+    assert response.status_code == 200, response.status_code
+    return response, len(ctx.captured_queries)
+
+
+def test_a_repeat_view_is_a_cache_read_and_a_write_makes_the_next_one_fresh(
+    alice, alice_client
+):
+    symptoms = track_symptoms(alice, 3)
+    make_history(alice, 20)
+    first, cold = queries(alice_client, DATA, {"preset": "30"})
+    again, warm = queries(alice_client, DATA, {"preset": "30"})
+    assert warm == 2  # the session and the user: the payload is one cache read
+    assert warm < cold
+    assert again.json() == first.json()
+
+    services.entry_upsert(
+        user=alice, date=alice.local_today(), scores={symptoms[0].pk: 0}, fields={}
+    )
+    fresh, count = queries(alice_client, DATA, {"preset": "30"})
+    assert count == cold
+    assert fresh.json()["series"][0]["points"][-1]["y"] == 0
+
+
+def test_the_cached_payload_is_the_computed_one(alice, alice_api, alice_client):
+    track_symptoms(alice, 4)
+    make_history(alice, 800, skip=lambda i: i % 5 == 0)
+    today = alice.local_today()
+    params = {"start": day(799, today).isoformat()}
+    expected = json.loads(
+        json.dumps(trends_payload(user=alice, start=day(799, today), end=today))
+    )
+    assert expected["resolution"] == "week"
+    for _ in range(2):  # a miss, then a hit
+        assert alice_client.get(DATA, params).json() == expected
+        assert alice_api.get(API_TRENDS, params).json() == expected
+
+
+def test_the_page_does_not_grow_with_the_history():
+    """Same symptoms, 90 days or ten years of history: the same queries and the
+    page within a few bytes (dates and counts differ), with no rows in it."""
+    short, long = make_big_user(90), make_big_user(10 * 365)
+    for preset in ("90", "365", "all"):
+        cache.clear()  # "all" of 90 days is the "90" range: compare misses
+        pages = {}
+        counts = set()
+        for client in (short, long):
+            response, count = queries(client, TRENDS, {"preset": preset})
+            counts.add(count)
+            pages[client] = response.content.decode()
+        assert len(counts) == 1
+        assert abs(len(pages[short]) - len(pages[long])) < 800
+        for page in pages.values():
+            assert "data-x=" not in page  # no table rows on the page
+            assert 'id="trends-payload"' not in page  # nor the chart's points
+    page = pages[long]
+    assert len(page.encode()) < 100_000
+
+
+def test_tables_load_on_demand_for_the_owner_only(alice, alice_client, bob):
+    symptoms = track_symptoms(alice, 2)
+    make_history(alice, 10)
+    url = f"{TABLE}?preset=30&table={symptoms[0].uuid}"
+    fragment = alice_client.get(url + "&fragment=1")
+    assert fragment.status_code == 200
+    assert "<html" not in fragment.content.decode()
+    assert fragment.content.decode().count("data-x=") == 30
+    page = alice_client.get(url)
+    assert page.status_code == 200
+    assert "<html" in page.content.decode()
+    assert "Not medical advice" in page.content.decode()
+
+    bob_client = Client()
+    bob_client.force_login(bob)
+    own = services.symptom_create_own(user=alice, name="Alice's own")
+    services.symptom_track(user=alice, symptom=own)
+    assert alice_client.get(f"{TABLE}?table={own.uuid}").status_code == 200
+    assert bob_client.get(f"{TABLE}?table={own.uuid}").status_code == 404
+    assert bob_client.get(f"{TABLE}?table=not-a-uuid").status_code == 404
+    anonymous = Client().get(url)
+    assert anonymous.status_code == 302
+    assert reverse("accounts:login") in anonymous.url
+
+
+def test_a_bad_range_on_a_table_goes_back_to_the_chart(alice_client, alice):
+    response = alice_client.get(f"{TABLE}?preset=7&table=events")
+    assert response.status_code == 302
+    assert response.url == TRENDS
+
+
+# --- Compression -------------------------------------------------------------------
+
+
+def test_html_is_sent_gzipped_to_browsers_that_accept_it(alice_client, alice):
+    make_history(alice, 30)
+    plain = alice_client.get(TRENDS)
+    assert "Content-Encoding" not in plain
+    packed = alice_client.get(TRENDS, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert packed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed["Vary"]
+    html = gzip.decompress(packed.content).decode()
+    assert "<h1>Trends</h1>" in html
+    assert len(packed.content) < len(plain.content) / 3
+
+
+def test_ten_years_of_ten_symptoms_is_sent_gzipped_under_60_kb(alice, alice_api):
+    track_symptoms(alice, 10)
+    make_history(alice, 10 * 365)
+    for _ in range(2):  # a miss, then a hit
+        response = alice_api.get(
+            API_TRENDS, {"preset": "all"}, HTTP_ACCEPT_ENCODING="gzip"
+        )
+        assert response.status_code == 200
+        assert response["Content-Encoding"] == "gzip"
+        assert "Accept-Encoding" in response["Vary"]
+        assert len(response.content) <= 60_000
+        payload = json.loads(gzip.decompress(response.content))
+        assert payload["resolution"] == "week"
+        assert len(payload["series"]) == 10
+    plain = alice_api.get(API_TRENDS, {"preset": "all"})
+    assert "Content-Encoding" not in plain
+    assert plain.json() == payload
+
+
+def test_api_json_is_compressed_by_the_middleware(alice, alice_api):
+    make_history(alice, 60)
+    response = alice_api.get(reverse("api:entry-list"), HTTP_ACCEPT_ENCODING="gzip")
+    assert response["Content-Encoding"] == "gzip"
+    body = json.loads(gzip.decompress(response.content))
+    assert len(body["results"]) == 50
+
+
+def test_the_page_points_its_script_at_the_cached_payload(alice_client, alice):
+    make_history(alice, 5)
+    page = alice_client.get(TRENDS, {"preset": "30"}).content.decode()
+    assert re.search(r'rel="preload" href="/trends/data/\?preset=30" as="fetch"', page)
+    assert '<script id="trends-overlay" type="application/json">' in page
