@@ -172,6 +172,9 @@ RULES_BEYOND_THE_SCHEMA = [
     # start; a course's rows are not before it started, one per day and kind.
     "entries_list",
     "entries_create",
+    # A date in the path is from 1 January 1900 on (diary/dates.py).
+    "entries_retrieve",
+    "entries_destroy",
     "entries_update",
     "entries_partial_update",
     "crashes_create",

@@ -111,7 +111,15 @@ def run_manage(*args, env_overrides: dict[str, str]):
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("SECURE_", "EMAIL_", "DJANGO_SETTINGS"))
-        and key not in {"DEBUG", "DATABASE_URL", "REDIS_URL", "TRUSTED_PROXY_COUNT"}
+        and key
+        not in {
+            "DEBUG",
+            "DATABASE_URL",
+            "REDIS_URL",
+            "TRUSTED_PROXY_COUNT",
+            # Set by the browser tests' conftest for their own process only.
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     env.update(env_overrides)
     return subprocess.run(
