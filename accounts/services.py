@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from config.site import absolute_url
+
 from .models import BrowserSession, Device, SecurityEvent, User, hash_token
 from .net import client_ip_or_none
 
@@ -367,8 +369,10 @@ def signup_request(
             subject_template="registration/signup_exists_subject.txt",
             body_template="registration/signup_exists_email.txt",
             context={
-                "login_url": settings.SITE_URL + reverse("accounts:login"),
-                "reset_url": settings.SITE_URL + reverse("accounts:password-reset"),
+                "login_url": absolute_url(reverse("accounts:login"), request=request),
+                "reset_url": absolute_url(
+                    reverse("accounts:password-reset"), request=request
+                ),
             },
         )
         return
@@ -396,7 +400,7 @@ def signup_request(
         to=user.email,
         subject_template="registration/signup_confirm_subject.txt",
         body_template="registration/signup_confirm_email.txt",
-        context={"confirm_url": settings.SITE_URL + link},
+        context={"confirm_url": absolute_url(link, request=request)},
     )
 
 

@@ -31,6 +31,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from config.site import absolute_url
 from diary.models import Entry
 
 from .models import ReminderDelivery
@@ -46,12 +47,6 @@ DUE_BATCH_SIZE = 500
 
 
 # ------------------------------------------------------------------ settings
-
-
-def _site_url() -> str:
-    """E-mails have no request to take the address from: SITE_URL, else the
-    local default."""
-    return settings.SITE_URL or settings.SITE_URL_FALLBACK
 
 
 def reminder_settings_update(*, user: User, enabled: bool, time: datetime.time) -> User:
@@ -100,7 +95,7 @@ def unsubscribe_url(*, user: User) -> str:
     path = reverse(
         "diary:reminder-unsubscribe", kwargs={"token": unsubscribe_token(user=user)}
     )
-    return f"{_site_url()}{path}"
+    return absolute_url(path)
 
 
 def reminder_unsubscribe(*, user: User) -> User:
@@ -189,8 +184,8 @@ def _build_message(*, user: User, local_date: datetime.date) -> EmailMultiAltern
     unsubscribe = unsubscribe_url(user=user)
     context = {
         "day": date_format(local_date, "l j F Y"),
-        "checkin_url": f"{_site_url()}{reverse('diary:checkin')}",
-        "settings_url": f"{_site_url()}{reverse('accounts:settings')}",
+        "checkin_url": absolute_url(reverse("diary:checkin")),
+        "settings_url": absolute_url(reverse("accounts:settings")),
         "unsubscribe_url": unsubscribe,
     }
     subject = _("Your LDN Diary check-in for %(day)s") % {

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from config.site import absolute_url
 from diary.exports.models import ExportSection
 from diary.exports.services import MAX_RANGE_DAYS
 
@@ -54,12 +55,7 @@ def share_link_url(token: str, *, request=None) -> str:
     """The full URL a doctor opens: ``SITE_URL`` + ``/s/<token>/`` when
     ``SITE_URL`` is set, else the address the request came to (the one the
     patient is using, so the link works wherever the site is served)."""
-    path = reverse("diary:share-view", args=[token])
-    if settings.SITE_URL:
-        return settings.SITE_URL + path
-    if request is not None:
-        return request.build_absolute_uri(path)
-    return settings.SITE_URL_FALLBACK + path
+    return absolute_url(reverse("diary:share-view", args=[token]), request=request)
 
 
 def _validate(

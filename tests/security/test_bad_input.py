@@ -293,9 +293,7 @@ def test_a_chunked_entry_put_saves_what_was_sent(alice, settings):
     [
         "/trends/",
         "/trends/data/",
-        "/analysis/",
         "/api/v1/trends/",
-        "/api/v1/analysis/",
     ],
 )
 @pytest.mark.parametrize("day", [ANCIENT, JUST_BEFORE_1900])

@@ -33,6 +33,8 @@ PUBLIC = {
     "evidence:study-detail",
     "portability:privacy",
     "portability:deleted",
+    # The service worker script: static file names only, never diary data.
+    "service-worker",
     "diary:reminder-unsubscribe",
     "diary:share-view",
     "diary:share-pdf",
