@@ -174,7 +174,7 @@ def tracked(user):
 
 @pytest.mark.parametrize("run", ["phone", "desktop"])
 def test_whole_journey_is_accessible_fits_and_is_quick(
-    make_page, live_server, eager, run
+    make_page, live_server, eager, mailoutbox, run
 ):
     studies_load()  # the research list (the flush after each test removes it)
     viewport, scheme, _ = RUNS[run]
@@ -197,6 +197,14 @@ def test_whole_journey_is_accessible_fits_and_is_quick(
     page.get_by_label("Password again").fill(PASSWORD)
     page.get_by_label("I have read the notice above").check()
     page.get_by_role("button", name="Create my account").click()
+    # "Check your email" (the same whether or not the address had an account);
+    # the e-mail's link confirms the address and logs in.
+    page.wait_for_url(j.url("/accounts/signup/sent/"))
+    j.check("signup-sent")
+    link = re.search(r"/accounts/signup/confirm/\S+/", mailoutbox[-1].body).group(0)
+    page.goto(j.url(link))
+    j.check("signup-confirm")
+    page.get_by_role("button", name="Confirm and log in").click()
     page.wait_for_url(j.url("/"))
     j.check("home-new")
     user = User.objects.get(email=email)
