@@ -212,6 +212,16 @@ def security_event_record(
 # ------------------------------------------------------------ browser sessions
 
 
+def security_events_delete_old(*, now: datetime.datetime | None = None) -> int:
+    """Delete security events older than ``SECURITY_EVENT_RETENTION_DAYS`` (365 by
+    default). Run by Celery beat and by ``manage.py security_events_delete_old``.
+    Returns the number of rows deleted."""
+    days = int(getattr(settings, "SECURITY_EVENT_RETENTION_DAYS", 365))
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
+    deleted, _by_model = SecurityEvent.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
 def browser_session_track(
     *, request: HttpRequest, user: User | None = None
 ) -> BrowserSession | None:

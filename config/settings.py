@@ -339,6 +339,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "diary.sharing.tasks.share_accesses_delete_old",
         "schedule": 6 * 3600.0,
     },
+    "security-events-delete-old": {
+        "task": "accounts.tasks.security_events_delete_old",
+        "schedule": 6 * 3600.0,
+    },
     "reminders-send-due": {
         "task": "diary.reminders.tasks.reminders_send_due",
         "schedule": 300.0,
@@ -363,6 +367,8 @@ PORTABILITY_IMPORT_MAX_BYTES = env_int("PORTABILITY_IMPORT_MAX_BYTES", 20_000_00
 SHARE_GUESS_LIMIT = env_int("SHARE_GUESS_LIMIT", 20)
 SHARE_GUESS_WINDOW_SECONDS = env_int("SHARE_GUESS_WINDOW_SECONDS", 600)
 SHARE_ACCESS_RETENTION_DAYS = env_int("SHARE_ACCESS_RETENTION_DAYS", 90)
+# Security events (log-ins, password changes, devices) are kept this many days.
+SECURITY_EVENT_RETENTION_DAYS = env_int("SECURITY_EVENT_RETENTION_DAYS", 365)
 
 CACHES = {
     "default": (

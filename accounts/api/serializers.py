@@ -59,15 +59,11 @@ class SignupSerializer(serializers.Serializer):
     notice_acknowledged = StrictBooleanField(
         help_text=_("Must be true: the user has read the not-medical-advice notice.")
     )
-    device_name = StrictCharField(max_length=80, required=False, allow_blank=True)
 
     def validate_email(self, value: str) -> str:
-        value = value.strip().lower()
-        if User.objects.filter(email__iexact=value).exists():
-            raise serializers.ValidationError(
-                _("An account with this email already exists.")
-            )
-        return value
+        # Whether the address is taken is never checked here: the answer would
+        # tell anyone who has an account (accounts.services.signup_request).
+        return User.objects.normalize_email(value.strip()).lower()
 
     def validate_notice_acknowledged(self, value: bool) -> bool:
         if value is not True:
@@ -87,6 +83,13 @@ class SignupSerializer(serializers.Serializer):
                 {"password": list(error.messages)}
             ) from None
         return attrs
+
+
+class SignupAcceptedSerializer(serializers.Serializer):
+    """The same answer whether or not the address already has an account."""
+
+    detail = serializers.CharField()
+    email = serializers.EmailField()
 
 
 class SecurityEventSerializer(serializers.ModelSerializer):

@@ -21,6 +21,7 @@ from .serializers import (
     DeviceSerializer,
     RefreshRequestSerializer,
     SecurityEventSerializer,
+    SignupAcceptedSerializer,
     SignupSerializer,
     TokenPairSerializer,
     TokenRequestSerializer,
@@ -34,7 +35,12 @@ class TokenRejected(exceptions.APIException):
 
     status_code = status.HTTP_401_UNAUTHORIZED
     default_code = "invalid_credentials"
-    default_detail = _("Email or password is not right.")
+    # One answer for a wrong password and a not-yet-confirmed address, as on the
+    # web log-in: a different one would tell a sign-up whether the address was new.
+    default_detail = _(
+        "Email or password is not right, or the address is not confirmed yet: "
+        "open the link in the sign-up e-mail first."
+    )
 
 
 def _token_pair(device: Device, refresh: str) -> dict:
@@ -152,9 +158,16 @@ def logout(request):
 
 
 @extend_schema(
-    summary="Create an account from the app and sign this device in",
+    summary="Start a sign-up from the app: the address gets an e-mail",
+    description=(
+        "Always 202 with the same body, whether or not the address already has an "
+        "account, so the answer tells nobody who uses the app. A new address gets a "
+        "link that confirms it; until then /auth/token/ refuses the account. An "
+        "address with an account gets a note with links to log in and reset the "
+        "password. No tokens here: sign in at /auth/token/ once confirmed."
+    ),
     request=SignupSerializer,
-    responses={201: TokenPairSerializer, 400: ERROR, 429: ERROR},
+    responses={202: SignupAcceptedSerializer, 400: ERROR, 429: ERROR},
     tags=["auth"],
 )
 @api_view(["POST"])
@@ -165,22 +178,23 @@ def signup(request):
     serializer = SignupSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
-    user = services.user_sign_up(
+    services.signup_request(
         email=data["email"],
         password=data["password"],
         time_zone=data["time_zone"],
         display_name=data.get("display_name", ""),
         notice_acknowledged=data["notice_acknowledged"],
+        request=request._request,
     )
-    device, refresh = services.device_sign_in(
-        user=user,
-        name=data.get("device_name", ""),
-        user_agent=_user_agent(request),
-        request=request,
-    )
+    body = {
+        "detail": _(
+            "Check your email: we sent a message to this address. To a new address "
+            "it holds a link that confirms it; then sign in."
+        ),
+        "email": data["email"],
+    }
     return Response(
-        TokenPairSerializer(_token_pair(device, refresh)).data,
-        status=status.HTTP_201_CREATED,
+        SignupAcceptedSerializer(body).data, status=status.HTTP_202_ACCEPTED
     )
 
 

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -178,39 +179,151 @@ def test_login_is_throttled_per_ip(alice, bob, settings):
     assert sign_in(client, email="bob@example.org").status_code == 429
 
 
-def test_api_signup_requires_the_notice_acknowledgement(anon_api):
+SIGNUP = reverse("api:signup")
+
+
+def signup_payload(**overrides):
     payload = {
         "email": "new@example.org",
         "password": "a sufficiently long passphrase",
         "time_zone": "Europe/Berlin",
-        "notice_acknowledged": False,
+        "notice_acknowledged": True,
     }
-    response = anon_api.post(reverse("api:signup"), payload, format="json")
+    payload.update(overrides)
+    return payload
+
+
+def api_confirm_link(body):
+    match = re.search(r"https?://\S+(/accounts/signup/confirm/\S+/)", body)
+    return match.group(1) if match else None
+
+
+def test_api_signup_requires_the_notice_acknowledgement(anon_api, mailoutbox):
+    response = anon_api.post(
+        SIGNUP, signup_payload(notice_acknowledged=False), format="json"
+    )
     assert response.status_code == 400
     assert "notice_acknowledged" in response.json()["errors"]
     assert not User.objects.filter(email="new@example.org").exists()
-    payload["notice_acknowledged"] = True
-    response = anon_api.post(reverse("api:signup"), payload, format="json")
-    assert response.status_code == 201
+    assert mailoutbox == []
+    response = anon_api.post(SIGNUP, signup_payload(), format="json")
+    assert response.status_code == 202
     user = User.objects.get(email="new@example.org")
     assert user.has_current_medical_notice
     assert user.tracked.exists()
-    assert authed(response.json()["access"]).get(DEVICES).status_code == 200
+    assert not user.email_confirmed
 
 
-def test_api_signup_rejects_duplicate_email_and_weak_password(alice, anon_api):
+def test_api_signup_answers_the_same_for_a_taken_and_a_new_address(alice, mailoutbox):
+    taken = APIClient(REMOTE_ADDR="10.2.0.1").post(
+        SIGNUP, signup_payload(email="ALICE@example.org"), format="json"
+    )
+    new = APIClient(REMOTE_ADDR="10.2.0.2").post(
+        SIGNUP, signup_payload(email="alicf@example.org"), format="json"
+    )
+    assert taken.status_code == new.status_code == 202
+    assert taken.json()["email"] == "alice@example.org"
+    assert taken.content.replace(b"alice@", b"alicf@") == new.content
+    assert "access" not in new.json() and "refresh" not in new.json()
+    assert "Check your email" in new.json()["detail"]
+    assert sorted(dict(taken.items())) == sorted(dict(new.items()))
+    # alice's account is untouched: her password still works, no second account.
+    assert User.objects.filter(email__iexact="alice@example.org").count() == 1
+    assert User.objects.get(email="alice@example.org").check_password(PASSWORD)
+    # The e-mails: a note with log-in and reset links to alice, a link to the new one.
+    assert [mail.to for mail in mailoutbox] == [
+        ["alice@example.org"],
+        ["alicf@example.org"],
+    ]
+    assert reverse("accounts:login") in mailoutbox[0].body
+    assert reverse("accounts:password-reset") in mailoutbox[0].body
+    assert api_confirm_link(mailoutbox[0].body) is None
+    assert api_confirm_link(mailoutbox[1].body)
+
+
+def test_api_signup_unconfirmed_account_gets_no_token_until_confirmed(
+    anon_api, mailoutbox, client
+):
+    anon_api.post(SIGNUP, signup_payload(), format="json")
+    password = signup_payload()["password"]
+    refused = sign_in(anon_api, email="new@example.org", password=password)
+    wrong = sign_in(anon_api, email="new@example.org", password="not the password")
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "invalid_credentials"
+    assert "not confirmed" in refused.json()["message"]
+    # The same answer as a wrong password: it tells nothing about the address.
+    assert refused.json() == wrong.json()
+    assert not Device.objects.filter(user__email="new@example.org").exists()
+
+    assert client.post(api_confirm_link(mailoutbox[0].body)).status_code == 302
+    assert User.objects.get(email="new@example.org").email_confirmed
+    confirmed = sign_in(anon_api, email="new@example.org", password=password)
+    assert confirmed.status_code == 200
+    assert authed(confirmed.json()["access"]).get(DEVICES).status_code == 200
+
+
+def test_api_signup_rejects_bad_input_naming_fields_never_the_address(
+    alice, anon_api, mailoutbox
+):
     response = anon_api.post(
-        reverse("api:signup"),
-        {
-            "email": "ALICE@example.org",
-            "password": "123",
-            "time_zone": "Mars/Olympus",
-            "notice_acknowledged": True,
-        },
+        SIGNUP,
+        signup_payload(email="ALICE@example.org", password="123", time_zone="Mars/X"),
         format="json",
     )
     assert response.status_code == 400
-    assert {"email", "time_zone"} <= set(response.json()["errors"])
+    assert set(response.json()["errors"]) == {"time_zone"}
+    assert "exist" not in response.content.decode()
+    response = anon_api.post(
+        SIGNUP, signup_payload(email="ALICE@example.org", password="123"), format="json"
+    )
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"password"}
+    assert "exist" not in response.content.decode()
+    response = anon_api.post(
+        SIGNUP, signup_payload(email="not an address"), format="json"
+    )
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"email"}
+    assert mailoutbox == []
+
+
+def test_api_signup_is_throttled_per_address(alice, settings, mailoutbox):
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**rates, "signup": "2/hour"},
+    }
+    client = APIClient(REMOTE_ADDR="10.3.0.1")
+    for email in ["one@example.org", "alice@example.org"]:
+        assert (
+            client.post(SIGNUP, signup_payload(email=email), format="json").status_code
+            == 202
+        )
+    blocked = client.post(
+        SIGNUP, signup_payload(email="two@example.org"), format="json"
+    )
+    assert blocked.status_code == 429
+    assert "Retry-After" in blocked
+    assert not User.objects.filter(email="two@example.org").exists()
+    other = APIClient(REMOTE_ADDR="10.3.0.2")
+    assert (
+        other.post(
+            SIGNUP, signup_payload(email="two@example.org"), format="json"
+        ).status_code
+        == 202
+    )
+    assert len(mailoutbox) == 3
+
+
+def test_api_signup_ignores_a_signed_in_caller(bob, mailoutbox):
+    """A public endpoint: a bearer token changes nothing and leaks nothing."""
+    token = sign_in(APIClient(), email=bob.email).json()["access"]
+    response = authed(token).post(
+        SIGNUP, signup_payload(email="alice@example.org"), format="json"
+    )
+    assert response.status_code == 202
+    assert set(response.json()) == {"detail", "email"}
+    assert "bob" not in response.content.decode()
 
 
 def test_oversized_body_gets_413(anon_api, settings):

@@ -249,7 +249,7 @@ OPERATIONS: dict[str, Row] = {
     "auth_refresh_create": Row(200, lambda w: {"refresh": w.refresh}, public=True),
     "auth_logout_create": Row(204, lambda w: {"refresh": w.refresh}, public=True),
     "auth_signup_create": Row(
-        201,
+        202,
         lambda w: {
             "email": "carol@example.org",
             "password": "a long enough passphrase 42",
