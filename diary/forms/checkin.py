@@ -12,7 +12,7 @@ from .fields import (
     DiaryDateField,
     IsoDateInput,
     LenientDecimalField,
-    date_messages,
+    PlainErrorsMixin,
     notes_field,
 )
 
@@ -63,12 +63,10 @@ def hours_field(label: StrOrPromise) -> LenientDecimalField:
     )
 
 
-class CheckinForm(forms.Form):
+class CheckinForm(PlainErrorsMixin, forms.Form):
     """Scores for the given symptoms, plus the optional day fields."""
 
-    date = DiaryDateField(
-        label=_("Date"), widget=IsoDateInput, error_messages=date_messages(_("Date"))
-    )
+    date = DiaryDateField(label=_("Date"), widget=IsoDateInput)
     function_score = forms.TypedChoiceField(
         label=_("Overall function (Bell disability scale)"),
         help_text=_("Pick the line that best describes today."),

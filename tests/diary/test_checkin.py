@@ -113,8 +113,9 @@ def test_bad_symptom_score_is_rejected_and_typed_values_kept(alice_client, alice
     assert response.status_code == 200
     assert not Entry.objects.filter(user=alice).exists()
     page = response.content.decode()
-    assert "Select a valid choice" in page
-    assert symptoms[0].name in page  # the error names the field
+    # The error names the field and the range.
+    assert f"{symptoms[0].name}: choose a score from 0 to 10." in page
+    assert "Select a valid choice" not in page
     assert "kept text" in page
     # The other answers stay selected.
     assert f'name="symptom_{symptoms[1].pk}" value="5"' in page
@@ -310,7 +311,9 @@ def test_oversized_notes_are_rejected_with_the_limit_and_kept(alice_client, alic
         reverse("diary:checkin"), checkin_post(alice, notes=notes)
     )
     assert response.status_code == 200
-    assert "at most 10000 characters" in response.content.decode()
+    assert "Notes: at most 10,000 characters (you typed 100,000)." in (
+        response.content.decode()
+    )
     assert notes in response.content.decode()
     assert not Entry.objects.exists()
 
