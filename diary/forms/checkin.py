@@ -40,7 +40,8 @@ def hours_field(label: StrOrPromise) -> LenientDecimalField:
     # Plain messages that name the field and its limits (Django's default is
     # "Ensure this value is less than or equal to 24").
     out_of_range = format_lazy(
-        _("{label} must be between 0 and 24 hours, for example 7.5."), label=label
+        _("{label}: enter a number of hours from 0 to 24, for example 7.5."),
+        label=label,
     )
     return LenientDecimalField(
         label=label,
@@ -55,7 +56,7 @@ def hours_field(label: StrOrPromise) -> LenientDecimalField:
             "max_digits": out_of_range,
             "max_whole_digits": out_of_range,
             "max_decimal_places": format_lazy(
-                _("{label} can have one decimal place at most, for example 7.5."),
+                _("{label}: one decimal place at most, for example 7.5."),
                 label=label,
             ),
         },

@@ -197,7 +197,7 @@ def _limit(field: forms.Field, validator_class, attribute: str | None = None):
 
 def _choice_values(field: forms.ChoiceField) -> list[str]:
     values: list[str] = []
-    for value, label in field.choices:
+    for value, label in list(field.choices):  # type: ignore[arg-type]
         if isinstance(label, list | tuple):  # an option group
             values.extend(str(v) for v, _label in label)
         elif value not in ("", None):

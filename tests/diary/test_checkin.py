@@ -289,7 +289,11 @@ def test_hours_out_of_range_name_the_field_and_the_limit(alice_client, alice):
         {"date": alice.local_today().isoformat(), "hours_upright": "25"},
     )
     html = response.content.decode()
-    assert "must be between 0 and 24 hours" in html
+    assert (
+        "Hours upright (sitting up, standing or walking): enter a number of hours"
+        in html
+    )
+    assert "from 0 to 24" in html
     assert "Ensure this value" not in html
     assert "<title>Error: " in html
     assert 'id="form-errors"' in html

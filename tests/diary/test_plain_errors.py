@@ -193,7 +193,9 @@ def test_what_was_typed_is_kept_with_the_plain_message(alice_client, alice):
     assert response.status_code == 200
     page = response.content.decode()
     assert "Sleep quality: choose a score from 0 to 10." in page
-    assert "Hours of sleep must be between 0 and 24 hours" in page
+    assert (
+        "Hours of sleep: enter a number of hours from 0 to 24, for example 7.5." in page
+    )
     assert 'value="99"' in page
     assert "my own words" in page
     # The summary at the top links the label once, not "Notes: Notes: ...".
