@@ -10,6 +10,8 @@ from django.contrib.auth.forms import (
 )
 from django.utils.translation import gettext_lazy as _
 
+from diary.forms.fields import PlainErrorsMixin
+
 from .models import User, time_zone_choices
 
 DEFAULT_TIME_ZONE = "UTC"
@@ -49,7 +51,7 @@ def email_is_taken(email: str, *, exclude_pk: int | None = None) -> bool:
     return users.exists()
 
 
-class SignUpForm(forms.Form):
+class SignUpForm(PlainErrorsMixin, forms.Form):
     email = forms.EmailField(
         label=_("Email"),
         max_length=254,
@@ -126,7 +128,7 @@ class SignUpForm(forms.Form):
         return cleaned
 
 
-class OneTimeCodeForm(forms.Form):
+class OneTimeCodeForm(PlainErrorsMixin, forms.Form):
     code = forms.CharField(
         label=_("Code"),
         max_length=20,
@@ -147,7 +149,7 @@ class OneTimeCodeForm(forms.Form):
     )
 
 
-class TwoFactorEnableForm(forms.Form):
+class TwoFactorEnableForm(PlainErrorsMixin, forms.Form):
     code = forms.CharField(
         label=_("Code from the app"),
         max_length=20,
@@ -159,7 +161,7 @@ class TwoFactorEnableForm(forms.Form):
     )
 
 
-class CurrentPasswordForm(forms.Form):
+class CurrentPasswordForm(PlainErrorsMixin, forms.Form):
     """Asks for the password again before changing how the account is protected."""
 
     password = forms.CharField(
@@ -182,7 +184,7 @@ class CurrentPasswordForm(forms.Form):
         return password
 
 
-class NoticeForm(forms.Form):
+class NoticeForm(PlainErrorsMixin, forms.Form):
     acknowledge = forms.BooleanField(
         label=_(
             "I have read the notice above and understand that LDN Diary is not "
@@ -194,7 +196,7 @@ class NoticeForm(forms.Form):
     )
 
 
-class SettingsForm(forms.Form):
+class SettingsForm(PlainErrorsMixin, forms.Form):
     time_zone = _time_zone_field()
     display_name = _display_name_field()
     takes_opioids = forms.ChoiceField(
@@ -254,7 +256,7 @@ class SettingsForm(forms.Form):
         return cleaned
 
 
-class EmailAuthenticationForm(AuthenticationForm):
+class EmailAuthenticationForm(PlainErrorsMixin, AuthenticationForm):
     """The log-in form, with the email address as the log-in name."""
 
     error_messages = {

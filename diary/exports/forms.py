@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import Min
 from django.utils.translation import gettext_lazy as _
 
-from diary.forms.fields import date_field, limit_dates_to
+from diary.forms.fields import PlainErrorsMixin, date_field, limit_dates_to
 from diary.models import TreatmentCourse
 
 from .models import DEFAULT_SECTIONS, ExportJob, ExportSection
@@ -32,7 +32,7 @@ FORMAT_HELP = {
 DATE_INVALID = _("Enter a date as YYYY-MM-DD, for example 2026-01-31.")
 
 
-class ExportForm(forms.Form):
+class ExportForm(PlainErrorsMixin, forms.Form):
     format = forms.ChoiceField(
         label=_("Format"),
         choices=ExportJob.Format.choices,

@@ -20,6 +20,8 @@ from diary.comparison.windows import (
     WEEKS_MIN,
 )
 
+from .fields import PlainErrorsMixin
+
 WEEKS_LIMITS = {"min": WEEKS_MIN, "max": WEEKS_MAX}
 
 
@@ -53,7 +55,7 @@ def _weeks_field(label, message_label) -> forms.IntegerField:
     )
 
 
-class AnalysisForm(forms.Form):
+class AnalysisForm(PlainErrorsMixin, forms.Form):
     baseline_weeks = _weeks_field(
         _("Weeks before LDN to use as the baseline"), _("Weeks before LDN")
     )
@@ -75,7 +77,7 @@ class AnalysisForm(forms.Form):
         }
 
 
-class PrimaryOutcomeForm(forms.Form):
+class PrimaryOutcomeForm(PlainErrorsMixin, forms.Form):
     primary_outcome = forms.ChoiceField(
         label=_("Primary outcome"),
         help_text=_(

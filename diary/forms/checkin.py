@@ -12,7 +12,7 @@ from .fields import (
     DiaryDateField,
     IsoDateInput,
     LenientDecimalField,
-    date_messages,
+    PlainErrorsMixin,
     notes_field,
 )
 
@@ -40,7 +40,8 @@ def hours_field(label: StrOrPromise) -> LenientDecimalField:
     # Plain messages that name the field and its limits (Django's default is
     # "Ensure this value is less than or equal to 24").
     out_of_range = format_lazy(
-        _("{label} must be between 0 and 24 hours, for example 7.5."), label=label
+        _("{label}: enter a number of hours from 0 to 24, for example 7.5."),
+        label=label,
     )
     return LenientDecimalField(
         label=label,
@@ -55,7 +56,7 @@ def hours_field(label: StrOrPromise) -> LenientDecimalField:
             "max_digits": out_of_range,
             "max_whole_digits": out_of_range,
             "max_decimal_places": format_lazy(
-                _("{label} can have one decimal place at most, for example 7.5."),
+                _("{label}: one decimal place at most, for example 7.5."),
                 label=label,
             ),
         },
@@ -63,12 +64,10 @@ def hours_field(label: StrOrPromise) -> LenientDecimalField:
     )
 
 
-class CheckinForm(forms.Form):
+class CheckinForm(PlainErrorsMixin, forms.Form):
     """Scores for the given symptoms, plus the optional day fields."""
 
-    date = DiaryDateField(
-        label=_("Date"), widget=IsoDateInput, error_messages=date_messages(_("Date"))
-    )
+    date = DiaryDateField(label=_("Date"), widget=IsoDateInput)
     function_score = forms.TypedChoiceField(
         label=_("Overall function (Bell disability scale)"),
         help_text=_("Pick the line that best describes today."),

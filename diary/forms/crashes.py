@@ -6,10 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from diary.models import Crash
 
-from .fields import date_field, limit_dates_to, notes_field
+from .fields import PlainErrorsMixin, date_field, limit_dates_to, notes_field
 
 
-class CrashForm(forms.Form):
+class CrashForm(PlainErrorsMixin, forms.Form):
     start_date = date_field(label=_("Start date"))
     end_date = date_field(
         label=_("End date"),
@@ -21,10 +21,6 @@ class CrashForm(forms.Form):
         choices=Crash.Severity.choices,
         coerce=int,
         widget=forms.RadioSelect,
-        error_messages={
-            "required": _("Choose how severe the crash is."),
-            "invalid_choice": _("Choose one of the four severity levels."),
-        },
     )
     trigger = forms.ChoiceField(
         label=_("Suspected trigger"),

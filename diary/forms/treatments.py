@@ -23,7 +23,13 @@ from diary.models import (
     TreatmentCourse,
 )
 
-from .fields import LenientDecimalField, date_field, limit_dates_to, notes_field
+from .fields import (
+    LenientDecimalField,
+    PlainErrorsMixin,
+    date_field,
+    limit_dates_to,
+    notes_field,
+)
 
 DOSE_RANGE_MESSAGE = _("The dose must be more than 0 and at most 50 mg.")
 DOSE_STEP_MESSAGE = _("Use 0.1 mg steps, for example 1.5 or 4.5 (mg).")
@@ -54,7 +60,7 @@ def _blank_first(choices, label=None):
     return [("", label or "—"), *choices]
 
 
-class _DatesUpToToday(forms.Form):
+class _DatesUpToToday(PlainErrorsMixin, forms.Form):
     def __init__(self, *args, today=None, **kwargs):
         super().__init__(*args, **kwargs)
         limit_dates_to(self, today)
@@ -174,8 +180,8 @@ class SideEffectForm(_DatesUpToToday):
         coerce=int,
         widget=forms.RadioSelect,
         error_messages={
-            "required": _("Choose a severity from 0 to 3."),
-            "invalid_choice": _("Choose a severity from 0 to 3."),
+            "required": _("Severity: choose one, from 0 to 3."),
+            "invalid_choice": _("Severity: choose one, from 0 to 3."),
         },
     )
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
@@ -217,7 +223,7 @@ class MedicationForm(_DatesUpToToday):
         return {name: getattr(medication, name) for name in cls.base_fields}
 
 
-class OpioidAnswerForm(forms.Form):
+class OpioidAnswerForm(PlainErrorsMixin, forms.Form):
     takes_opioids = forms.ChoiceField(
         label=_("Do you take opioid medicines?"),
         help_text=_(

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from diary.models import Entry, TreatmentCourse
 from diary.trends import MAX_RANGE_YEARS, earliest_allowed_start
 
-from .fields import date_field, limit_dates_to
+from .fields import PlainErrorsMixin, date_field, limit_dates_to
 
 DEFAULT_PRESET = "90"
 DAY_PRESETS = {"30": 30, "90": 90, "180": 180, "365": 365}
@@ -27,7 +27,7 @@ PRESET_CHOICES = [
 DATE_INVALID = _("Enter a date as YYYY-MM-DD, for example 2026-01-31.")
 
 
-class TrendsRangeForm(forms.Form):
+class TrendsRangeForm(PlainErrorsMixin, forms.Form):
     """Either a preset (``preset``) or your own dates (``start``, optional ``end``).
 
     Dates win when both are sent. After validation ``cleaned_data`` holds the
@@ -172,7 +172,7 @@ class UUIDListField(forms.Field):
         return parsed
 
 
-class TrendsPreferencesForm(forms.Form):
+class TrendsPreferencesForm(PlainErrorsMixin, forms.Form):
     """The symptom toggles: ``shown`` are the ticked symptoms (symptom UUIDs);
     ``offered`` are all the symptoms the page offered, so a symptom that was not
     on the page keeps its setting."""

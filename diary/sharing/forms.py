@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from diary.exports.forms import ExportForm
+from diary.forms.fields import PlainErrorsMixin
 
 from . import services
 
@@ -92,7 +93,7 @@ class ShareLinkForm(ExportForm):
         }
 
 
-class AccessCodeForm(forms.Form):
+class AccessCodeForm(PlainErrorsMixin, forms.Form):
     code = forms.CharField(
         label=_("Access code"),
         max_length=services.ACCESS_CODE_MAX_LENGTH,

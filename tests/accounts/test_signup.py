@@ -269,7 +269,9 @@ class TestSignUpBadInput:
         response = anon_client.post(SIGNUP_URL, signup_data(email="not-an-email"))
 
         assert response.status_code == 200
-        assert field_errors(response, "email") == ["Enter a valid email address."]
+        assert field_errors(response, "email") == [
+            "Email: enter an email address, like name@example.org."
+        ]
         assert User.objects.count() == 0
 
     def test_display_name_over_80_characters_is_rejected(self, anon_client):

@@ -113,8 +113,9 @@ def test_bad_symptom_score_is_rejected_and_typed_values_kept(alice_client, alice
     assert response.status_code == 200
     assert not Entry.objects.filter(user=alice).exists()
     page = response.content.decode()
-    assert "Select a valid choice" in page
-    assert symptoms[0].name in page  # the error names the field
+    # The error names the field and the range.
+    assert f"{symptoms[0].name}: choose a score from 0 to 10." in page
+    assert "Select a valid choice" not in page
     assert "kept text" in page
     # The other answers stay selected.
     assert f'name="symptom_{symptoms[1].pk}" value="5"' in page
@@ -288,7 +289,11 @@ def test_hours_out_of_range_name_the_field_and_the_limit(alice_client, alice):
         {"date": alice.local_today().isoformat(), "hours_upright": "25"},
     )
     html = response.content.decode()
-    assert "must be between 0 and 24 hours" in html
+    assert (
+        "Hours upright (sitting up, standing or walking): enter a number of hours"
+        in html
+    )
+    assert "from 0 to 24" in html
     assert "Ensure this value" not in html
     assert "<title>Error: " in html
     assert 'id="form-errors"' in html
@@ -310,7 +315,9 @@ def test_oversized_notes_are_rejected_with_the_limit_and_kept(alice_client, alic
         reverse("diary:checkin"), checkin_post(alice, notes=notes)
     )
     assert response.status_code == 200
-    assert "at most 10000 characters" in response.content.decode()
+    assert "Notes: at most 10,000 characters (you typed 100,000)." in (
+        response.content.decode()
+    )
     assert notes in response.content.decode()
     assert not Entry.objects.exists()
 

@@ -553,7 +553,7 @@ def test_owner_can_start_a_course_without_a_dose(alice_client, alice):
         ("0", DOSE_RANGE),
         ("-1", DOSE_RANGE),
         ("51", DOSE_RANGE),
-        ("abc", "Enter a number"),
+        ("abc", "First dose (mg): enter a number"),
         ("1.25", "0.1 mg steps"),
     ],
 )
@@ -595,7 +595,9 @@ def test_100_kb_course_notes_are_rejected_and_kept(alice_client, alice):
         reverse("diary:course-create"), course_data(alice, notes=notes)
     )
     assert response.status_code == 200
-    assert "at most 10000 characters" in content_of(response)
+    assert "Notes: at most 10,000 characters (you typed 100,000)." in content_of(
+        response
+    )
     assert notes in content_of(response)
     assert not TreatmentCourse.objects.exists()
 
@@ -759,7 +761,7 @@ def test_dose_of_50_mg_is_the_upper_limit(alice_client, alice, course):
 def test_dose_that_is_not_a_number_is_rejected(alice_client, alice, course, typed):
     response = _post_bad_dose(alice_client, alice, course, **{"dose-dose_mg": typed})
     content = content_of(response)
-    assert "Enter a number, for example 1.5 (1,5 works too)." in content
+    assert "Dose (mg): enter a number, for example 1.5 (1,5 works too)." in content
     assert f'value="{typed}"' in content
     assert not course.dose_changes.exists()
 
@@ -982,7 +984,7 @@ def test_side_effect_severity_outside_0_to_3_is_rejected(
     )
     assert response.status_code == 200
     assert response.context["effect_form"].is_bound
-    assert "Choose a severity from 0 to 3." in content_of(response)
+    assert "Severity: choose one, from 0 to 3." in content_of(response)
     assert not course.side_effects.exists()
 
 

@@ -167,7 +167,7 @@ def test_errors_take_focus_say_error_in_the_title_and_name_the_limit(
     assert page.title().startswith("Error:")
     assert page.evaluate("document.activeElement.id") == "form-errors"
     summary = page.locator("#form-errors").inner_text()
-    assert "Hours of sleep must be between 0 and 24 hours" in summary
+    assert "Hours of sleep: Enter a number of hours from 0 to 24" in summary
     assert "Ensure this value" not in summary
     assert page.get_by_label("Hours of sleep").input_value() == "25"
     assert axe_violations(page) == []
