@@ -233,5 +233,5 @@ class SecurityEventList(generics.ListAPIView):
 security_event_list = extend_schema(
     summary="Your security events (log-ins, password changes, devices, two-step)",
     tags=["auth"],
-    responses={200: SecurityEventSerializer(many=True), 400: ERROR},
+    responses={200: SecurityEventSerializer(many=True), 400: ERROR, 404: ERROR},
 )(SecurityEventList).as_view()

@@ -205,6 +205,10 @@ RULES_BEYOND_THE_SCHEMA = [
     "me_partial_update",
     # A strong enough password (taken or new address: both answer 202).
     "auth_signup_create",
+    # Text never holds a NUL character (DRF refuses it in every text field, which
+    # a JSON schema cannot say): a refresh token with one is a 400 naming it.
+    "auth_refresh_create",
+    "auth_logout_create",
     # A cursor newer than the diary (from another server, say).
     "sync_retrieve",
     # An export file: real dates up to today, one entry per day, known symptoms
