@@ -18,6 +18,7 @@ from typing import Any
 from django.utils import timezone
 
 from accounts.models import User
+from diary.comparison.models import PrimaryOutcomeChoice
 from diary.models import (
     Crash,
     DoseChange,
@@ -221,6 +222,22 @@ def account_export_data(*, user: User) -> dict[str, Any]:
         row["accesses"] = accesses.get(values["pk"], [])
         share_links.append(row)
 
+    # Newest first, as the comparison reads them: the first is the current one.
+    primary_outcomes = [
+        {
+            "outcome": values["outcome"],
+            "symptom": (
+                None
+                if values["symptom_id"] is None
+                else references[values["symptom_id"]]
+            ),
+            "chosen_at": _plain(values["chosen_at"]),
+        }
+        for values in PrimaryOutcomeChoice.objects.for_user(user)
+        .order_by("-chosen_at", "-id")
+        .values("outcome", "symptom_id", "chosen_at")
+    ]
+
     sent_on = [
         day.isoformat()
         for day in ReminderDelivery.objects.filter(user=user)
@@ -255,6 +272,7 @@ def account_export_data(*, user: User) -> dict[str, Any]:
         "courses": courses,
         "medications": medications,
         "share_links": share_links,
+        "primary_outcomes": primary_outcomes,
     }
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from diary.comparison.models import PrimaryOutcomeChoice
 from diary.models import (
     Crash,
     DoseChange,
@@ -319,6 +320,21 @@ def _write(*, user: User, plan: Plan, version: int) -> None:
     )
 
     _write_share_history(user=user, data=data, parsed=parsed)
+
+    # chosen_at is given explicitly, so the history keeps its own times.
+    PrimaryOutcomeChoice.objects.bulk_create(
+        [
+            PrimaryOutcomeChoice(
+                user=user,
+                outcome=choice["outcome"],
+                symptom_id=(
+                    None if choice["symptom"] is None else symptom_pk[choice["symptom"]]
+                ),
+                chosen_at=parsed[("primary_outcomes", i)],
+            )
+            for i, choice in enumerate(data.get("primary_outcomes", []))
+        ]
+    )
 
     ReminderDelivery.objects.bulk_create(
         [

@@ -5,7 +5,8 @@ first that finds a problem stops the import:
    deeper than the format allows, the right ``format`` and ``version``;
 2. the JSON Schema (``export-v1.schema.json``): every field, type, range and length;
 3. what a schema cannot say: real dates from 1900-01-01 to today, one entry per
-   day, end dates after start dates, every symptom a score refers to exists.
+   day, end dates after start dates, every symptom a score or a primary-outcome
+   choice refers to exists, no choice made in the future.
 
 Every problem names its place in the file (``entries[3].date``). Built-in
 symptoms are looked up by their public name only (``builtin:fatigue``); nothing
@@ -29,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from diary.comparison.models import SYMPTOM
 from diary.models import DoseChange, Symptom
 
 from .exporting import FORMAT, VERSION
@@ -560,6 +562,33 @@ def _check_meaning(data: dict[str, Any]) -> tuple[list[Problem], Plan]:
             for j, access in enumerate(link["accesses"])
         ]
         parsed[("share_links", i)] = (start, end, *moments, accesses)
+
+    # Optional in version 1: a file made before choices were exported has none.
+    now = timezone.now()
+    for i, choice in enumerate(data.get("primary_outcomes", [])):
+        path = ["primary_outcomes", i]
+        ref = choice["symptom"]
+        if choice["outcome"] == SYMPTOM:
+            if ref is None:
+                check.add(
+                    [*path, "symptom"],
+                    _("is missing: a symptom outcome names its symptom."),
+                )
+            else:
+                known([*path, "symptom"], ref)
+        elif ref is not None:
+            check.add(
+                [*path, "symptom"],
+                _("must be null unless the outcome is “symptom”."),
+            )
+        chosen = check.moment([*path, "chosen_at"], choice["chosen_at"])
+        if chosen is not None and chosen > now:
+            check.add(
+                [*path, "chosen_at"],
+                _("is in the future: %(value)s.") % {"value": choice["chosen_at"]},
+            )
+            chosen = None
+        parsed[("primary_outcomes", i)] = chosen
 
     return check.problems, plan
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from diary.comparison.models import PrimaryOutcomeChoice
 from diary.models import (
     DoseChange,
     ReminderDelivery,
@@ -131,6 +132,19 @@ def fill_account(user, *, days: int = 30, token_sink: list | None = None) -> Non
     ReminderDelivery.objects.create(
         user=user, local_date=today - datetime.timedelta(days=1)
     )
+    # A history of primary-outcome choices; the newest (the own symptom) is current.
+    now = timezone.now()
+    for outcome, symptom, days_ago in (
+        (PrimaryOutcomeChoice.Outcome.HOURS_UPRIGHT, None, 20),
+        (PrimaryOutcomeChoice.Outcome.FUNCTION, None, 10),
+        (PrimaryOutcomeChoice.Outcome.SYMPTOM, own, 1),
+    ):
+        PrimaryOutcomeChoice.objects.create(
+            user=user,
+            outcome=outcome,
+            symptom=symptom,
+            chosen_at=now - datetime.timedelta(days=days_ago, minutes=7),
+        )
     user.reminder_enabled = True
     user.reminder_time = datetime.time(8, 30)
     user.display_name = "Alice <i>A</i>"

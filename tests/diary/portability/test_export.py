@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.services import access_token_for, device_sign_in
+from diary.comparison.models import PrimaryOutcomeChoice
 from diary.portability.exporting import account_export_data
 from diary.portability.validation import export_schema
 from tests.diary.portability.conftest import fill_account
@@ -48,6 +49,17 @@ def test_export_holds_every_kind_of_row(full_alice):
     assert [link["has_access_code"] for link in links] == [True, False]
     assert links[0]["accesses"][0]["client"] == "Firefox on Linux"
     assert links[1]["revoked_at"] is not None
+    # Primary-outcome choices, newest first, symptoms referenced like scores.
+    assert [c["outcome"] for c in data["primary_outcomes"]] == [
+        "symptom",
+        "function",
+        "hours_upright",
+    ]
+    assert data["primary_outcomes"][0]["symptom"] == own_ref
+    assert [c["symptom"] for c in data["primary_outcomes"][1:]] == [None, None]
+    chosen = [c["chosen_at"] for c in data["primary_outcomes"]]
+    assert chosen == sorted(chosen, reverse=True)
+    assert all(c.endswith("+00:00") for c in chosen)
 
 
 def test_a_missing_score_is_absent_not_zero(full_alice):
@@ -100,7 +112,11 @@ def test_export_has_only_the_owners_data(full_alice, bob):
 @pytest.mark.parametrize("days", [5, 60])
 def test_export_query_count_does_not_grow(alice, days, django_assert_num_queries):
     fill_account(alice, days=days)
-    with django_assert_num_queries(13):
+    # More primary-outcome choices with more data: still one query for them all.
+    PrimaryOutcomeChoice.objects.bulk_create(
+        [PrimaryOutcomeChoice(user=alice, outcome="function") for _ in range(days)]
+    )
+    with django_assert_num_queries(14):
         account_export_data(user=alice)
 
 

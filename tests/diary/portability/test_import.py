@@ -5,8 +5,11 @@ import copy
 import json
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
+from diary.comparison.loader import comparison_for_user
+from diary.comparison.models import PrimaryOutcomeChoice
 from diary.models import Entry, Symptom, SymptomScore, TrackedSymptom
 from diary.portability import services
 from diary.portability.exporting import account_export_data
@@ -55,6 +58,8 @@ def _own_names(data):
         tracked["symptom"] = rename(tracked["symptom"])
     for entry in data["entries"]:
         entry["scores"] = {rename(ref): score for ref, score in entry["scores"].items()}
+    for choice in data.get("primary_outcomes", []):
+        choice["symptom"] = rename(choice["symptom"])
     return data
 
 
@@ -88,6 +93,44 @@ def test_export_import_export_is_lossless(full_alice):
     assert (
         second["share_links"][0]["created_at"] == first["share_links"][0]["created_at"]
     )
+    # The primary-outcome history comes back whole, with its own times; the
+    # newest choice (an own symptom) refers to the new account's copy.
+    assert len(second["primary_outcomes"]) == 3
+    assert second["primary_outcomes"][0]["symptom"] == (
+        "own:" + second["symptoms"]["own"][0]["uuid"]
+    )
+
+
+@pytest.fixture
+def fresh_cache():
+    # comparison_for_user caches by user id and sync version, which another
+    # test's imported account may have had too.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_the_comparison_uses_the_imported_newest_choice(full_alice, fresh_cache):
+    first = account_export_data(user=full_alice)
+    newcomer = _new_account(email="new@example.org")
+    services.account_import(user=newcomer, raw=_file(first))
+    own = Symptom.objects.own(newcomer).get()
+    comparison = comparison_for_user(newcomer)
+    assert comparison.primary is not None
+    assert comparison.primary.key == f"symptom:{own.uuid}"
+    newest = PrimaryOutcomeChoice.objects.for_user(newcomer).first()
+    assert newest.chosen_at.isoformat() == first["primary_outcomes"][0]["chosen_at"]
+
+
+def test_a_file_without_primary_outcomes_imports(full_alice, fresh_cache):
+    data = account_export_data(user=full_alice)
+    del data["primary_outcomes"]
+    newcomer = _new_account()
+    summary = services.account_import(user=newcomer, raw=_file(data))
+    assert summary.entries == 30
+    assert not PrimaryOutcomeChoice.objects.for_user(newcomer).exists()
+    assert comparison_for_user(newcomer).primary is None
+    assert account_export_data(user=newcomer)["primary_outcomes"] == []
 
 
 def test_import_twice_is_refused_and_changes_nothing(full_alice):
@@ -279,6 +322,9 @@ def test_another_users_ids_reach_nothing(good, bob):
     for entry in good["entries"]:
         if old_ref in entry["scores"]:
             entry["scores"][new_ref] = entry["scores"].pop(old_ref)
+    for choice in good["primary_outcomes"]:
+        if choice["symptom"] == old_ref:
+            choice["symptom"] = new_ref
     good["entries"][0]["uuid"] = str(bobs_entry.uuid)
     newcomer = _new_account()
     services.account_import(user=newcomer, raw=_file(good))
@@ -290,6 +336,80 @@ def test_another_users_ids_reach_nothing(good, bob):
     assert not SymptomScore.objects.filter(
         entry__user=newcomer, symptom=bobs_symptom
     ).exists()
+    assert not PrimaryOutcomeChoice.objects.filter(
+        user=newcomer, symptom=bobs_symptom
+    ).exists()
+    assert PrimaryOutcomeChoice.objects.for_user(newcomer).first().symptom.owner == (
+        newcomer
+    )
+
+
+def test_bad_primary_outcomes_are_refused_with_their_place(good):
+    own_ref = "own:" + good["symptoms"]["own"][0]["uuid"]
+    data = copy.deepcopy(good)
+    data["primary_outcomes"] = [
+        {"outcome": "symptom", "symptom": None, "chosen_at": "2020-01-01T00:00:00Z"},
+        {
+            "outcome": "symptom",
+            "symptom": "own:00000000-0000-4000-8000-000000000000",
+            "chosen_at": "2020-01-01T00:00:00+00:00",
+        },
+        {"outcome": "function", "symptom": own_ref, "chosen_at": "2020-01-01T00:00Z"},
+        {"outcome": "function", "symptom": None, "chosen_at": "2099-01-01T00:00Z"},
+        {"outcome": "function", "symptom": None, "chosen_at": "2021-02-30T00:00Z"},
+        {
+            "outcome": "symptom",
+            "symptom": "builtin:no-such-thing",
+            "chosen_at": "2020-01-01T00:00Z",
+        },
+    ]
+    newcomer = _new_account()
+    problems = _problems(_file(data), user=newcomer)
+    assert problems[0].startswith("primary_outcomes[0].symptom: is missing")
+    assert problems[1].startswith(
+        "primary_outcomes[1].symptom: refers to a symptom that is not in"
+    )
+    assert problems[2].startswith("primary_outcomes[2].symptom: must be null")
+    assert problems[3].startswith("primary_outcomes[3].chosen_at: is in the future")
+    assert problems[4].startswith("primary_outcomes[4].chosen_at: is not a real")
+    assert problems[5].startswith("primary_outcomes[5].symptom: names a built-in")
+    assert len(problems) == 6
+    # All or nothing: none of the file's good parts were written either.
+    assert Entry.objects.for_user(newcomer).count() == 0
+    assert not PrimaryOutcomeChoice.objects.for_user(newcomer).exists()
+
+
+@pytest.mark.parametrize(
+    ("choice", "place"),
+    [
+        (
+            {"outcome": "mood", "symptom": None, "chosen_at": "2020-01-01T00:00Z"},
+            "primary_outcomes[0].outcome: must be one of",
+        ),
+        (
+            {"outcome": "function", "symptom": None, "chosen_at": "yesterday"},
+            "primary_outcomes[0].chosen_at: must be a date and time",
+        ),
+        (
+            {"outcome": "function", "symptom": None, "chosen_at": "2020-01-01T00:00"},
+            "primary_outcomes[0].chosen_at: must be a date and time",
+        ),
+        (
+            {"outcome": "function", "chosen_at": "2020-01-01T00:00Z"},
+            "primary_outcomes[0]: is missing “symptom”",
+        ),
+        (
+            {"outcome": "function", "symptom": "<b>x</b>", "chosen_at": "2020-01-01Z"},
+            "primary_outcomes[0].symptom: must be a symptom reference",
+        ),
+        ("function", "primary_outcomes[0]: must be an object"),
+    ],
+)
+def test_malformed_primary_outcomes_are_named(good, choice, place):
+    data = copy.deepcopy(good)
+    data["primary_outcomes"] = [choice]
+    problems = _problems(_file(data))
+    assert any(problem.startswith(place) for problem in problems), problems
 
 
 def test_unknown_builtin_symptom_is_named(good):
