@@ -38,9 +38,10 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
-from scipy import stats as scipy_stats
-from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+# scipy and statsmodels (about 130 MiB and a second of start-up) are imported by
+# the functions that fit, not here: a comparison read from the cache (the
+# analysis page, a report or share view after it) never loads them.
 
 LEVEL = 0.95
 PHI_BOUNDS = (-0.95, 0.98)
@@ -74,6 +75,8 @@ class FitError(Exception):
 
 
 def _quantile(level: float, df: float) -> float:
+    from scipy import stats as scipy_stats
+
     return float(scipy_stats.t.ppf(0.5 + level / 2, max(df, 2.0)))
 
 
@@ -97,6 +100,9 @@ def fit_change(
     segmented model the change is the level and slope change at the mean ``t``
     of the on-LDN days with a value.
     """
+    from scipy import optimize
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
     segmented = model == SEGMENTED
     y = np.asarray(values, dtype=float)
     after = np.asarray(on, dtype=float)
