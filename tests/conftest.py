@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from diary.services import symptoms_track_defaults
-from tests.factories import UserFactory
+from tests.factories import BOB_TIME_ZONE, UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +32,7 @@ def alice(db):
 
 @pytest.fixture
 def bob(db):
-    user = UserFactory(email="bob@example.org", time_zone="America/New_York")
+    user = UserFactory(email="bob@example.org", time_zone=BOB_TIME_ZONE)
     symptoms_track_defaults(user=user)
     return user
 

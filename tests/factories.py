@@ -19,6 +19,8 @@ from diary.models import (
     TreatmentCourse,
 )
 
+# bob, the other patient (tests/conftest.py), lives in New York.
+BOB_TIME_ZONE = "America/New_York"
 PASSWORD = "correct horse battery staple"
 
 

@@ -16,7 +16,8 @@ Pure parts, for tests and the simulation::
 
     windows.choose_windows(course: CourseHistory, today, *, baseline_weeks=8,
                            on_weeks=8, earlier_courses=()) -> Windows
-    compare(data: DiaryData, *, baseline_weeks=8, on_weeks=8) -> Comparison
+    diary.comparison.compare.compare(data: DiaryData, *, baseline_weeks=8,
+    on_weeks=8) -> Comparison
     stats.fit_change(values, on, *, start_index, model="level"|"steady_trend"|
                      "segmented") -> Fit   (AR(1) errors, exact likelihood)
 
@@ -87,8 +88,6 @@ from .windows import (
 if TYPE_CHECKING:
     from accounts.models import User
 
-    from .compare import DiaryData
-
 
 def comparison_for_user(
     user: "User", *, baseline_weeks: int | None = None, on_weeks: int | None = None
@@ -100,16 +99,8 @@ def comparison_for_user(
     return load(user, baseline_weeks=baseline_weeks, on_weeks=on_weeks)
 
 
-def compare(data: "DiaryData", *, baseline_weeks: int = 8, on_weeks: int = 8):
-    """The pure comparison (see :func:`diary.comparison.compare.compare`)."""
-    from .compare import compare as pure
-
-    return pure(data, baseline_weeks=baseline_weeks, on_weeks=on_weeks)
-
-
 __all__ = [
     "comparison_for_user",
-    "compare",
     "BASELINE_WEEKS_DEFAULT",
     "ON_WEEKS_DEFAULT",
     "WEEKS_MAX",

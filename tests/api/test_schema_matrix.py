@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from accounts import services as account_services
@@ -43,7 +45,7 @@ from diary.sharing import services as sharing_services
 from diary.sharing.models import ShareLink
 from evidence.services import studies_load
 from tests.api.conftest import bearer_client
-from tests.factories import PASSWORD
+from tests.factories import BOB_TIME_ZONE, PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -105,7 +107,12 @@ class World:
             studies_load()
 
     def day(self, n: int) -> str:
-        return str(self.alice.local_today() - datetime.timedelta(days=n))
+        """``n`` days before a today that is not in the future for alice
+        (Europe/London) nor for bob (America/New_York), who sends the same
+        bodies: just after midnight in London it is still yesterday for bob."""
+        bobs_today = timezone.localtime(timezone=ZoneInfo(BOB_TIME_ZONE)).date()
+        today = min(self.alice.local_today(), bobs_today)
+        return str(today - datetime.timedelta(days=n))
 
     def private_marks(self) -> set[str]:
         """What must never appear in bob's answers: the uuids of everything

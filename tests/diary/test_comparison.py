@@ -7,8 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from diary.comparison import compare
-from diary.comparison.compare import DiaryData, MedicationSpan, OutcomeSeries
+from diary.comparison.compare import DiaryData, MedicationSpan, OutcomeSeries, compare
 from diary.comparison.coverage import MEASURED
 from diary.comparison.stats import LEVEL_MODEL, STEADY_TREND, FitError, fit_change
 from diary.comparison.windows import CourseHistory, Step
