@@ -39,9 +39,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# scipy and statsmodels (about 130 MiB and a second of start-up) are imported by
-# the functions that fit, not here: a comparison read from the cache (the
-# analysis page, a report or share view after it) never loads them.
+# scipy and statsmodels come in through .ar1, imported by the functions that fit,
+# not here: a comparison read from the cache never loads them.
 
 LEVEL = 0.95
 PHI_BOUNDS = (-0.95, 0.98)
@@ -75,9 +74,9 @@ class FitError(Exception):
 
 
 def _quantile(level: float, df: float) -> float:
-    from scipy import stats as scipy_stats
+    from .ar1 import t_quantile
 
-    return float(scipy_stats.t.ppf(0.5 + level / 2, max(df, 2.0)))
+    return t_quantile(level, df)
 
 
 LEVEL_MODEL = "level"
@@ -100,8 +99,7 @@ def fit_change(
     segmented model the change is the level and slope change at the mean ``t``
     of the on-LDN days with a value.
     """
-    from scipy import optimize
-    from statsmodels.tsa.statespace.sarimax import SARIMAX
+    from .ar1 import smoothed_regression
 
     segmented = model == SEGMENTED
     y = np.asarray(values, dtype=float)
@@ -131,24 +129,7 @@ def fit_change(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            sarimax = SARIMAX(
-                y,
-                exog=exog,
-                order=(1, 0, 0),
-                trend="n",
-                concentrate_scale=True,
-                mle_regression=False,
-            )
-            # One parameter to search (the scale is concentrated out and the
-            # regression coefficients are states): a bounded scalar search of the
-            # exact log-likelihood is faster than a general optimiser.
-            search = optimize.minimize_scalar(
-                lambda value: -sarimax.loglike(np.array([value])),
-                bounds=PHI_BOUNDS,
-                method="bounded",
-                options={"xatol": 1e-3},
-            )
-            result = sarimax.smooth(np.array([search.x]), cov_type="none")
+            result = smoothed_regression(y, exog, phi_bounds=PHI_BOUNDS)
         except (ValueError, np.linalg.LinAlgError) as error:
             raise FitError(str(error)) from error
     phi = float(result.params[0])
