@@ -347,6 +347,38 @@ class SymptomScore(models.Model):
         return f"{self.symptom_id}={self.score}"
 
 
+class ScoreRollup(models.Model):
+    """The sum and the number of logged days of one symptom's scores in one ISO
+    week or calendar month: derived from ``SymptomScore`` and kept up to date by
+    ``diary.rollups`` on every write, so that a trends chart of ten years reads
+    one row per symptom and period instead of every day. Never shown or exported
+    as such; ``manage.py rebuild_rollups`` recomputes them from the scores."""
+
+    class Period(models.TextChoices):
+        WEEK = "week", _("ISO week")
+        MONTH = "month", _("Calendar month")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    symptom = models.ForeignKey(Symptom, on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(max_length=5, choices=Period.choices)
+    # The Monday of the week, or the first day of the month.
+    start = models.DateField()
+    score_sum = models.PositiveIntegerField()
+    days_logged = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "user", "period", "start", "symptom", name="score_rollup_one_per_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.start.isoformat()} {self.symptom_id}"
+
+
 class Crash(TimeStamped):
     """A post-exertional malaise episode, spanning days. No end date: ongoing."""
 
@@ -650,6 +682,7 @@ __all__ = [
     "MissedDose",
     "PrimaryOutcomeChoice",
     "ReminderDelivery",
+    "ScoreRollup",
     "ShareAccess",
     "ShareLink",
     "SideEffect",

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import User
 
+from . import rollups
 from .builtin_symptoms import BUILTIN_SYMPTOMS
 from .models import (
     Crash,
@@ -503,6 +504,9 @@ def entry_upsert(
             )
         except IntegrityError as error:
             raise _constraint_error(error) from None
+    if changed or cleared:
+        # The week's and month's totals the trends chart reads (diary.rollups).
+        rollups.refresh(user.pk, [date])
     entry._prefetched_objects_cache = {"scores": list(existing.values())}  # type: ignore[attr-defined]
     return entry, created
 
@@ -511,6 +515,7 @@ def entry_upsert(
 def entry_delete(*, entry: Entry) -> None:
     _bury(entry.user, Tombstone.Kind.ENTRY, [entry.uuid], next_sync_version(entry.user))
     entry.delete()
+    rollups.refresh(entry.user_id, [entry.date])
 
 
 # ------------------------------------------------------------------------- crashes

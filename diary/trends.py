@@ -25,8 +25,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import NotSupportedError, transaction
-from django.db.models import Count, DateField, F, Func, IntegerField, Sum, Value
+from django.db import transaction
+from django.db.models import Count, F, IntegerField, Sum, Value
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -38,11 +38,13 @@ from .doses import current_dose
 from .models import (
     Crash,
     DoseChange,
+    ScoreRollup,
     SideEffect,
     SymptomScore,
     TrackedSymptom,
     TreatmentCourse,
 )
+from .rollups import PeriodStart
 from .services import next_sync_version
 
 __all__ = [
@@ -189,11 +191,22 @@ def _buckets(
 
 
 @functools.lru_cache(maxsize=16)
-def _cached_buckets(
+def _point_frames(
     resolution: str, start: datetime.date, end: datetime.date
-) -> tuple[tuple[datetime.date, datetime.date], ...]:
-    """:func:`_buckets`, once per range for all the series of a payload."""
-    return tuple(_buckets(resolution, start, end))
+) -> tuple[tuple[datetime.date, str, str, int], ...]:
+    """For each weekly or monthly point of a range, what every series shares:
+    the period's first day (the key of its sums), the point's first and last days
+    as ISO text and how many days of the range it covers; computed once per
+    range rather than once per point of every series."""
+    return tuple(
+        (
+            _period_start(first, resolution),
+            first.isoformat(),
+            last.isoformat(),
+            (last - first).days + 1,
+        )
+        for first, last in _buckets(resolution, start, end)
+    )
 
 
 def _next_period(first: datetime.date, resolution: str) -> datetime.date:
@@ -202,6 +215,12 @@ def _next_period(first: datetime.date, resolution: str) -> datetime.date:
     if first.month == 12:
         return datetime.date(first.year + 1, 1, 1)
     return datetime.date(first.year, first.month + 1, 1)
+
+
+def _previous_period(first: datetime.date, resolution: str) -> datetime.date:
+    if resolution == RESOLUTION_WEEK:
+        return first - datetime.timedelta(days=7)
+    return (first - ONE_DAY).replace(day=1)
 
 
 def _bucket_of(
@@ -350,35 +369,6 @@ def trends_payload(
     }
 
 
-class PeriodStart(Func):
-    """The first day of the ISO week (Monday) or calendar month holding a date,
-    computed by the database."""
-
-    output_field = DateField()
-
-    def __init__(self, expression, *, resolution: str):
-        if resolution not in (RESOLUTION_WEEK, RESOLUTION_MONTH):
-            raise ValueError(f"No periods for resolution {resolution!r}.")
-        self.resolution = resolution
-        super().__init__(expression)
-
-    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[override]
-        raise NotSupportedError(f"PeriodStart is not written for {connection.vendor}.")
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.source_expressions[0])
-        if self.resolution == RESOLUTION_WEEK:
-            # 'weekday 0' moves on to the Sunday (or stays on one); 6 days back
-            # is that ISO week's Monday.
-            return f"date({sql}, 'weekday 0', '-6 days')", params
-        return f"date({sql}, 'start of month')", params
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.source_expressions[0])
-        unit = "week" if self.resolution == RESOLUTION_WEEK else "month"
-        return f"CAST(DATE_TRUNC('{unit}', {sql}) AS date)", params
-
-
 _DAY_ROW, _PERIOD_ROW = 0, 1
 
 
@@ -425,9 +415,23 @@ def _load_scores(
         .values_list("kind", "symptom_id", "day", "total", "n")
     )
     if resolution != RESOLUTION_DAY:
+        # Periods wholly inside the range come from the rollups (one row per
+        # symptom and period); the partial first and last ones are added up
+        # from the scores of their days in the range.
+        full_first = _period_start(start, resolution)
+        if full_first < start:
+            full_first = _next_period(full_first, resolution)
+        full_last = _period_start(end, resolution)
+        if _next_period(full_last, resolution) - ONE_DAY > end:
+            full_last = _previous_period(full_last, resolution)
+        edges = mine.filter(entry__date__gte=start)
+        if full_first <= full_last:
+            edges = edges.exclude(
+                entry__date__gte=full_first,
+                entry__date__lt=_next_period(full_last, resolution),
+            )
         sums = (
-            mine.filter(entry__date__gte=start)
-            .annotate(day=PeriodStart("entry__date", resolution=resolution))
+            edges.annotate(day=PeriodStart("entry__date", resolution=resolution))
             .values("symptom_id", "day")
             .annotate(
                 kind=Value(_PERIOD_ROW, output_field=IntegerField()),
@@ -436,7 +440,26 @@ def _load_scores(
             )
             .values_list("kind", "symptom_id", "day", "total", "n")
         )
-        rows = rows.union(sums, all=True)
+        parts = [sums]
+        if full_first <= full_last:
+            rolled = (
+                ScoreRollup.objects.filter(
+                    user=user,
+                    period=resolution,
+                    start__gte=full_first,
+                    start__lte=full_last,
+                    symptom_id__in=symptom_ids,
+                )
+                .annotate(
+                    kind=Value(_PERIOD_ROW, output_field=IntegerField()),
+                    day=F("start"),
+                    total=F("score_sum"),
+                    n=F("days_logged"),
+                )
+                .values_list("kind", "symptom_id", "day", "total", "n")
+            )
+            parts.append(rolled)
+        rows = rows.union(*parts, all=True)
     for kind, symptom_id, day, total, n in rows:
         if kind == _DAY_ROW:
             scores[symptom_id][day] = total
@@ -487,16 +510,17 @@ def _series(
         return base
 
     points = []
-    for first, last in _cached_buckets(resolution, start, end):
-        total, logged = sums.get(_period_start(first, resolution), (0, 0))
+    no_days = (0, 0)
+    for key, first, last, days in _point_frames(resolution, start, end):
+        total, logged = sums.get(key, no_days)
         points.append(
             {
-                "x": first.isoformat(),
-                "x_end": last.isoformat(),
+                "x": first,
+                "x_end": last,
                 # The mean of the logged days only: a week with none is a gap.
-                "y": _round(total / logged, SHOWN_PLACES) if logged else None,
+                "y": round(total / logged, SHOWN_PLACES) if logged else None,
                 "n": logged,
-                "days": (last - first).days + 1,
+                "days": days,
             }
         )
     base["days_logged"] = sum(int(point["n"] or 0) for point in points)

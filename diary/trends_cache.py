@@ -20,6 +20,7 @@ come back on SQLite, its cache entries never do.
 from __future__ import annotations
 
 import datetime
+import gzip
 import json
 import re
 from typing import Any
@@ -27,9 +28,7 @@ from typing import Any
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
-from django.middleware.gzip import GZipMiddleware
 from django.utils.cache import patch_vary_headers
-from django.utils.text import compress_string
 from django.utils.translation import get_language
 
 from accounts.models import User
@@ -42,7 +41,8 @@ __all__ = ["CACHE_SECONDS", "trends_body", "trends_json_response", "trends_meta"
 # range nobody looks at again stays in the cache.
 CACHE_SECONDS = 60 * 60
 # Raise when the shape of what is cached changes.
-FORMAT = 1
+FORMAT = 2
+GZIP_LEVEL = 4
 
 _accepts_gzip = re.compile(r"\bgzip\b").search
 
@@ -81,9 +81,12 @@ def _build(user: User, start: datetime.date, end: datetime.date) -> dict[str, An
     body = json.dumps(
         payload, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":")
     ).encode()
-    # The random bytes of Django's GZip middleware (BREACH mitigation) are kept,
-    # though the payload carries no secret for an attacker to guess.
-    gzipped = compress_string(body, max_random_bytes=GZipMiddleware.max_random_bytes)
+    # Level 4, not the middleware's 6: a ten-year payload (350 kB) is packed in
+    # a quarter of the time for 3% more bytes (56 kB instead of 54.5, measured).
+    # The body is built once and then served from the cache as it is, and holds
+    # no secret (no CSRF token, nothing reflected from the request), so the
+    # middleware's random filename bytes (BREACH) would protect nothing here.
+    gzipped = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
     parts = {"json": body, "gzip": gzipped, "meta": _meta(payload)}
     cache.set_many(
         {_key(user, start, end, part): value for part, value in parts.items()},

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from diary import rollups
 from diary.comparison.models import PrimaryOutcomeChoice
 from diary.models import (
     Crash,
@@ -228,6 +229,7 @@ def _write(*, user: User, plan: Plan, version: int) -> None:
             for ref, score in e["scores"].items()
         ]
     )
+    rollups.rebuild(user_id=user.pk)
 
     Crash.objects.bulk_create(
         [

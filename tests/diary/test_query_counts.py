@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from diary import rollups
 from diary.models import DoseChange, Entry, SymptomScore, TrackedSymptom
 from tests.factories import TreatmentCourseFactory
 
@@ -30,6 +31,8 @@ def make_history(user, days: int) -> None:
             for j, s in enumerate(symptoms)
         ]
     )
+    # Loaded past diary.services: the weekly and monthly totals too.
+    rollups.rebuild(user_id=user.pk)
     course = TreatmentCourseFactory(
         user=user, start_date=today - datetime.timedelta(days=days)
     )

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from diary import trends
+from diary import rollups, trends
 from diary.models import (
     Crash,
     DoseChange,
@@ -63,6 +63,8 @@ def make_history(user, days: int, *, skip=lambda i: False, score=None) -> list:
             for j, symptom in enumerate(symptoms)
         ]
     )
+    # Loaded past diary.services: the weekly and monthly totals too.
+    rollups.rebuild(user_id=user.pk)
     return symptoms
 
 

@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
+from diary import rollups
 from diary.models import Entry, SymptomScore, TrackedSymptom
 from diary.services import symptoms_load_builtin, symptoms_track_defaults
 from tests.factories import (
@@ -77,6 +78,7 @@ def patient(db):
             for j, symptom in enumerate(symptoms)
         ]
     )
+    rollups.rebuild(user_id=user.pk)
     course = TreatmentCourseFactory(user=user, start_date=today - 60 * ONE_DAY)
     DoseChangeFactory(course=course, date=course.start_date, dose_mg=Decimal("0.5"))
     DoseChangeFactory(
@@ -307,6 +309,7 @@ def test_long_range_is_drawn_from_weekly_points_with_tooltips(
             for e in entries
         ]
     )
+    rollups.rebuild(user_id=patient.pk)
     page, problems = logged_in_page(
         make_page, live_server, patient, viewport={"width": 1280, "height": 900}
     )

@@ -22,6 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import User
+from diary import rollups
 from diary.models import (
     Crash,
     DoseChange,
@@ -99,6 +100,13 @@ class Command(BaseCommand):
             today,
         )
         self._treatment(rng, long, options["long_years"], today)
+        # The weekly and monthly totals the trends chart reads, as writes keep them.
+        rollups.rebuild()
+        if connection.vendor == "postgresql":
+            # Planner statistics for the bulk-loaded tables, as autovacuum would
+            # gather them on a live server.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         self.stdout.write(
             f"{len(many)} patients x {options['years']} year(s), and {LONG_EMAIL} "
             f"with {options['long_years']} years x {options['long_symptoms']} "
