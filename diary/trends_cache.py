@@ -27,15 +27,23 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Min
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 
 from accounts.models import User
 
+from .models import Entry
 from .trends import trends_payload
 
-__all__ = ["CACHE_SECONDS", "trends_body", "trends_json_response", "trends_meta"]
+__all__ = [
+    "CACHE_SECONDS",
+    "first_logged_day",
+    "trends_body",
+    "trends_json_response",
+    "trends_meta",
+]
 
 # The key changes with every write, so this only bounds how long an entry for a
 # range nobody looks at again stays in the cache.
@@ -54,6 +62,24 @@ def _key(user: User, start: datetime.date, end: datetime.date, part: str) -> str
         f"{start.isoformat()}:{end.isoformat()}:{user.local_today().isoformat()}:"
         f"{get_language() or ''}:{part}"
     )
+
+
+def first_logged_day(user: User, end: datetime.date) -> datetime.date | None:
+    """The first day with an entry up to ``end`` (the start of the "all"
+    preset), from the cache after the first look: it can only change with a
+    write, which raises the key's change counter."""
+    key = _key(user, end, end, "first")
+    found = cache.get(key)
+    if found is None:
+        first = (
+            Entry.objects.for_user(user)
+            .filter(date__lte=end)
+            .aggregate(first=Min("date"))["first"]
+        )
+        # "" for "no entry yet", which a cache miss (None) is not.
+        found = first.isoformat() if first else ""
+        cache.set(key, found, CACHE_SECONDS)
+    return datetime.date.fromisoformat(found) if found else None
 
 
 def _meta(payload: dict[str, Any]) -> dict[str, Any]:

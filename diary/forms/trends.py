@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Min
 from django.utils.translation import gettext_lazy as _
 
-from diary.models import Entry, TreatmentCourse
+from diary.models import TreatmentCourse
 from diary.trends import MAX_RANGE_YEARS, earliest_allowed_start
+from diary.trends_cache import first_logged_day
 
 from .fields import PlainErrorsMixin, date_field, limit_dates_to
 
@@ -119,14 +120,7 @@ class TrendsRangeForm(PlainErrorsMixin, forms.Form):
                 )
                 return
         else:  # "all"
-            start = (
-                (
-                    Entry.objects.for_user(self.user)
-                    .filter(date__lte=end)
-                    .aggregate(first=Min("date"))["first"]
-                )
-                or end
-            )
+            start = first_logged_day(self.user, end) or end
         cleaned["range_start"] = max(start, earliest_allowed_start(end))
         cleaned["range_end"] = end
 
