@@ -34,7 +34,7 @@ from diary.trends_cache import (
     trends_meta,
     trends_payload_cached,
 )
-from evidence.overlay import overlay_context
+from evidence.overlay import overlay_rendered
 
 RANGE_FIELDS = ("preset", "start", "end")
 # static/css/trends.css defines this many series colours; trends.js cycles alike.
@@ -85,13 +85,13 @@ def _range_query(cleaned: dict) -> dict[str, str]:
 
 def _meta(user, cleaned: dict) -> tuple[dict, dict]:
     """The page's part of the payload (cached), with the evidence overlay for the
-    symptoms on screen: the studies beside the chart, and on the chart how long
-    those studies treated people."""
+    symptoms on screen (cached too, see ``evidence.overlay.overlay_rendered``):
+    the studies beside the chart, and on the chart how long those studies treated
+    people."""
     meta = trends_meta(
         user=user, start=cleaned["range_start"], end=cleaned["range_end"]
     )
-    overlay = overlay_context(
-        user=user,
+    overlay = overlay_rendered(
         symptom_ids=[series["id"] for series in meta["series"] if series["shown"]],
         ldn_start=_date(meta["ldn_start"]),
         today=user.local_today(),
