@@ -30,6 +30,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from config.template_fingerprint import template_fingerprint
 from diary.models import TrackedSymptom
 
 from .models import Study
@@ -242,6 +243,7 @@ OVERLAY_FORMAT = 1
 # The key changes with the catalogue, so this only bounds how long an entry for a
 # set of symptoms nobody shows again stays in the cache.
 OVERLAY_CACHE_SECONDS = 60 * 60 * 24
+OVERLAY_TEMPLATE = "evidence/_overlay.html"
 
 
 def catalogue_version() -> str:
@@ -281,7 +283,10 @@ def _ldn_state(ldn_start: datetime.date | None, today: datetime.date) -> str:
 def _overlay_key(symptom_ids: set[int], state: str) -> str:
     ids = ",".join(str(pk) for pk in sorted(symptom_ids))
     digest = hashlib.sha256(f"{catalogue_version()}/{ids}".encode()).hexdigest()
-    return f"evidence-overlay:{OVERLAY_FORMAT}:{get_language() or ''}:{state}:{digest}"
+    return (
+        f"evidence-overlay:{OVERLAY_FORMAT}:{template_fingerprint(OVERLAY_TEMPLATE)}:"
+        f"{get_language() or ''}:{state}:{digest}"
+    )
 
 
 def overlay_rendered(
@@ -292,7 +297,8 @@ def overlay_rendered(
 ) -> dict[str, Any]:
     """The overlay as the trends page shows it: ``{"html"`` (what
     ``templates/evidence/_overlay.html`` renders for ``overlay_context``),
-    ``"count"`` (how many studies), ``"brackets"}`` (``overlay_context``'s).
+    ``"count"`` (how many studies), ``"brackets"`` (``overlay_context``'s),
+    ``"key"}`` (its cache key: it changes whenever the HTML would).
 
     One query (the catalogue's fingerprint) when cached; on a miss also
     ``overlay_context``'s."""
@@ -311,9 +317,7 @@ def overlay_rendered(
             today=today,
         )
         cached = {
-            "html": str(
-                render_to_string("evidence/_overlay.html", {"overlay": context})
-            ),
+            "html": str(render_to_string(OVERLAY_TEMPLATE, {"overlay": context})),
             "count": len(context["studies"]),
             "groups": [
                 {
@@ -340,4 +344,4 @@ def overlay_rendered(
             for group in cached["groups"]
         ]
     html: SafeString = mark_safe(cached["html"])  # noqa: S308  # rendered above
-    return {"html": html, "count": cached["count"], "brackets": brackets}
+    return {"html": html, "count": cached["count"], "brackets": brackets, "key": key}

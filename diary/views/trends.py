@@ -15,14 +15,18 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from config.template_fingerprint import template_fingerprint
 from diary.forms.trends import (
     PRESET_CHOICES,
     TrendsPreferencesForm,
@@ -30,13 +34,20 @@ from diary.forms.trends import (
 )
 from diary.trends import trends_preferences_save
 from diary.trends_cache import (
+    CACHE_SECONDS,
     trends_json_response,
     trends_meta,
     trends_payload_cached,
 )
+from diary.trends_cache import _key as trends_cache_key
 from evidence.overlay import overlay_rendered
 
 RANGE_FIELDS = ("preset", "start", "end")
+# The page around the symptom toggles (which hold the CSRF token), rendered from
+# the context alone and cached: see ``_page_parts``.
+PAGE_PARTS = ("diary/trends/_top.html", "diary/trends/_bottom.html")
+# Raise when what the parts show changes without their templates changing.
+PAGE_FORMAT = 1
 # static/css/trends.css defines this many series colours; trends.js cycles alike.
 PALETTE_SIZE = 8
 
@@ -273,7 +284,40 @@ def _render_trends(request, range_form, prefs_form=None, status=200):
         "events_url": _table_url(query, EVENTS),
         "data_url": f"{reverse('diary:trends-data')}?{urlencode(query)}",
     }
+    if range_form.is_valid() and prefs_form is None:
+        key = _page_key(user, cleaned, evidence_overlay["key"])
+    else:  # errors to show: rare, and not worth a cache entry
+        key = None
+    context["trends_top"], context["trends_bottom"] = _page_parts(context, key)
     return render(request, "diary/trends.html", context, status=status)
+
+
+def _page_key(user, cleaned: dict, overlay_key: str) -> str:
+    """Everything the page's parts depend on: the cached payload's key (the user,
+    their diary's change counter, the range, their today, the language), the
+    preset (two presets can give the same dates), the overlay's key (the
+    catalogue, the symptoms on screen, the LDN state) and the templates."""
+    payload_key = trends_cache_key(
+        user, cleaned["range_start"], cleaned["range_end"], "page"
+    )
+    return (
+        f"trends-page:{PAGE_FORMAT}:{template_fingerprint(*PAGE_PARTS)}:"
+        f"{payload_key}:{cleaned.get('preset') or ''}:{overlay_key}"
+    )
+
+
+def _page_parts(context: dict, key: str | None) -> tuple[SafeString, SafeString]:
+    """The page above and below the symptom toggles: from the cache when ``key``
+    is given and there, else rendered (and stored under ``key``). The parts are
+    rendered without the request (no CSRF token, user or messages in them), so
+    they only ever hold what the key stands for."""
+    parts = cache.get(key) if key is not None else None
+    if parts is None:
+        parts = tuple(str(render_to_string(name, context)) for name in PAGE_PARTS)
+        if key is not None:
+            cache.set(key, parts, CACHE_SECONDS)
+    top, bottom = parts
+    return mark_safe(top), mark_safe(bottom)  # noqa: S308  # rendered templates
 
 
 @login_required
