@@ -16,15 +16,21 @@ same context feeds the page and, if wanted, the API.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.core.cache import cache
+from django.db import connection
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from accounts.models import User
+from config.template_fingerprint import template_fingerprint
 from diary.models import TrackedSymptom
 
 from .models import Study
@@ -32,9 +38,11 @@ from .models import Study
 __all__ = [
     "LIMITATION_SHORT_CHARS",
     "bracket_label",
+    "catalogue_version",
     "main_limitation",
     "overlay_brackets",
     "overlay_context",
+    "overlay_rendered",
     "overlay_studies",
 ]
 
@@ -128,7 +136,7 @@ def main_limitation(text: str) -> tuple[str, str]:
 
 def overlay_context(
     *,
-    user: User,
+    user: User | None,
     symptom_ids: Iterable[int] | None,
     ldn_start: datetime.date | None,
     today: datetime.date,
@@ -146,6 +154,7 @@ def overlay_context(
     ``note`` (``{"text", "link_text", "url"}`` when there is no LDN start, else
     ``None``), ``list_url``, ``levels_url``."""
     if symptom_ids is None:
+        assert user is not None, "the user's symptoms need the user"
         symptom_ids = (
             TrackedSymptom.objects.for_user(user)
             .active()
@@ -217,3 +226,122 @@ def _study_card(study: Study, on_screen: set[int], drawn: set[str]) -> dict[str,
             symptom.name for symptom in study.symptoms.all() if symptom.pk in on_screen
         ],
     }
+
+
+# --- The rendered overlay, cached ------------------------------------------------
+#
+# What the overlay shows depends on the catalogue (the studies and their symptom
+# links, which change when ``load_studies`` runs or staff edit a study), the
+# symptoms on screen, whether there is an LDN start and whether it has come, and
+# the language: nothing else about the patient. So its HTML is cached under a key
+# made of exactly those, and any patient with the same symptoms and LDN state gets
+# the same fragment (it holds no diary data). The brackets' dates are the LDN
+# start plus the studies' weeks, worked out per request from the cached groups.
+
+# Raise when the shape of what is cached changes.
+OVERLAY_FORMAT = 1
+# The key changes with the catalogue, so this only bounds how long an entry for a
+# set of symptoms nobody shows again stays in the cache.
+OVERLAY_CACHE_SECONDS = 60 * 60 * 24
+OVERLAY_TEMPLATE = "evidence/_overlay.html"
+
+
+def catalogue_version() -> str:
+    """A fingerprint of the catalogue, in one query: how many studies and when one
+    was last saved; how many symptom links and the newest link's number (``set()``
+    deletes and inserts rows, so any change of links moves one or the other); and
+    when a linked symptom was last saved (its name is on the cards)."""
+    field = Study.symptoms.field
+    qn = connection.ops.quote_name
+    study = qn(Study._meta.db_table)
+    links = qn(field.m2m_db_table())
+    symptom = qn(field.related_model._meta.db_table)
+    link_symptom = qn(field.m2m_reverse_name())
+    # Table and column names come from the models, quoted; nothing from a request.
+    sql = (
+        f"SELECT (SELECT COUNT(*) FROM {study}),"  # noqa: S608
+        f" (SELECT MAX(updated_at) FROM {study}),"
+        f" (SELECT COUNT(*) FROM {links}),"
+        f" (SELECT MAX(id) FROM {links}),"
+        f" (SELECT MAX(s.updated_at) FROM {symptom} s"
+        f" INNER JOIN {links} l ON l.{link_symptom} = s.id)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    return "|".join(str(value) for value in row)
+
+
+def _ldn_state(ldn_start: datetime.date | None, today: datetime.date) -> str:
+    """What of the LDN start changes the overlay's HTML: none (a note asks for
+    it), not begun (no brackets), begun (brackets, and cards say so)."""
+    if ldn_start is None:
+        return "none"
+    return "future" if ldn_start > today else "started"
+
+
+def _overlay_key(symptom_ids: set[int], state: str) -> str:
+    ids = ",".join(str(pk) for pk in sorted(symptom_ids))
+    digest = hashlib.sha256(f"{catalogue_version()}/{ids}".encode()).hexdigest()
+    return (
+        f"evidence-overlay:{OVERLAY_FORMAT}:{template_fingerprint(OVERLAY_TEMPLATE)}:"
+        f"{get_language() or ''}:{state}:{digest}"
+    )
+
+
+def overlay_rendered(
+    *,
+    symptom_ids: Iterable[int],
+    ldn_start: datetime.date | None,
+    today: datetime.date,
+) -> dict[str, Any]:
+    """The overlay as the trends page shows it: ``{"html"`` (what
+    ``templates/evidence/_overlay.html`` renders for ``overlay_context``),
+    ``"count"`` (how many studies), ``"brackets"`` (``overlay_context``'s),
+    ``"key"}`` (its cache key: it changes whenever the HTML would).
+
+    One query (the catalogue's fingerprint) when cached; on a miss also
+    ``overlay_context``'s."""
+    on_screen = {int(pk) for pk in symptom_ids}
+    state = _ldn_state(ldn_start, today)
+    key = _overlay_key(on_screen, state)
+    cached = cache.get(key)
+    if cached is None:
+        # A fixed LDN start in the right state stands in for the patient's: the
+        # HTML does not show the date, and the brackets are redated below.
+        stand_in = {"none": None, "future": today + datetime.timedelta(days=1)}
+        context = overlay_context(
+            user=None,
+            symptom_ids=on_screen,
+            ldn_start=stand_in.get(state, today),
+            today=today,
+        )
+        cached = {
+            "html": str(render_to_string(OVERLAY_TEMPLATE, {"overlay": context})),
+            "count": len(context["studies"]),
+            "groups": [
+                {
+                    "label": bracket["label"],
+                    "weeks": bracket["weeks"],
+                    "studies": bracket["studies"],
+                }
+                for bracket in context["brackets"]
+            ],
+        }
+        cache.set(key, cached, OVERLAY_CACHE_SECONDS)
+    brackets = []
+    if ldn_start is not None and state == "started":
+        brackets = [
+            {
+                "label": group["label"],
+                "start": ldn_start.isoformat(),
+                "end": (
+                    ldn_start + datetime.timedelta(days=group["weeks"] * 7)
+                ).isoformat(),
+                "weeks": group["weeks"],
+                "studies": group["studies"],
+            }
+            for group in cached["groups"]
+        ]
+    html: SafeString = mark_safe(cached["html"])  # noqa: S308  # rendered above
+    return {"html": html, "count": cached["count"], "brackets": brackets, "key": key}

@@ -15,14 +15,18 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from config.template_fingerprint import template_fingerprint
 from diary.forms.trends import (
     PRESET_CHOICES,
     TrendsPreferencesForm,
@@ -30,13 +34,20 @@ from diary.forms.trends import (
 )
 from diary.trends import trends_preferences_save
 from diary.trends_cache import (
+    CACHE_SECONDS,
     trends_json_response,
     trends_meta,
     trends_payload_cached,
 )
-from evidence.overlay import overlay_context
+from diary.trends_cache import _key as trends_cache_key
+from evidence.overlay import overlay_rendered
 
 RANGE_FIELDS = ("preset", "start", "end")
+# The page around the symptom toggles (which hold the CSRF token), rendered from
+# the context alone and cached: see ``_page_parts``.
+PAGE_PARTS = ("diary/trends/_top.html", "diary/trends/_bottom.html")
+# Raise when what the parts show changes without their templates changing.
+PAGE_FORMAT = 1
 # static/css/trends.css defines this many series colours; trends.js cycles alike.
 PALETTE_SIZE = 8
 
@@ -85,13 +96,13 @@ def _range_query(cleaned: dict) -> dict[str, str]:
 
 def _meta(user, cleaned: dict) -> tuple[dict, dict]:
     """The page's part of the payload (cached), with the evidence overlay for the
-    symptoms on screen: the studies beside the chart, and on the chart how long
-    those studies treated people."""
+    symptoms on screen (cached too, see ``evidence.overlay.overlay_rendered``):
+    the studies beside the chart, and on the chart how long those studies treated
+    people."""
     meta = trends_meta(
         user=user, start=cleaned["range_start"], end=cleaned["range_end"]
     )
-    overlay = overlay_context(
-        user=user,
+    overlay = overlay_rendered(
         symptom_ids=[series["id"] for series in meta["series"] if series["shown"]],
         ldn_start=_date(meta["ldn_start"]),
         today=user.local_today(),
@@ -197,34 +208,17 @@ def _render_trends(request, range_form, prefs_form=None, status=200):
     user = request.user
     if range_form.is_valid():
         cleaned = range_form.cleaned_data
-        display_form = TrendsRangeForm(
-            user=user,
-            initial={"start": cleaned["range_start"], "end": cleaned["range_end"]},
-        )
     else:
-        display_form = range_form
         fallback = TrendsRangeForm({}, user=user)
         fallback.is_valid()
         cleaned = fallback.cleaned_data
 
     payload, evidence_overlay = _meta(user, cleaned)
     query = _range_query(cleaned)
-    trends_url = reverse("diary:trends")
-    presets = [
-        {
-            "value": value,
-            "label": label,
-            "url": f"{trends_url}?{urlencode({'preset': value})}",
-            "current": cleaned.get("preset") == value,
-        }
-        for value, label in PRESET_CHOICES
-        if value != "ldn" or payload["ldn_start"]
-    ]
-    shown = [s for s in payload["series"] if s["shown"]]
     if prefs_form is not None and prefs_form.is_bound:
         checked = set(request.POST.getlist("shown"))
     else:
-        checked = {s["uuid"] for s in shown}
+        checked = {s["uuid"] for s in payload["series"] if s["shown"]}
     toggles = [
         {
             "uuid": series["uuid"],
@@ -235,27 +229,69 @@ def _render_trends(request, range_form, prefs_form=None, status=200):
         }
         for index, series in enumerate(payload["series"])
     ]
+    # What the layout, the toggles and the script need on every view.
     context = {
-        "range_form": display_form,
-        "range_errors": not range_form.is_valid(),
         "prefs_form": prefs_form,
-        "presets": presets,
-        "custom_range": not cleaned.get("preset"),
         "range_query": query,
-        "range_start": cleaned["range_start"],
-        "range_end": cleaned["range_end"],
         "payload": payload,
         "evidence_overlay": evidence_overlay,
         "series": payload["series"],
         "toggles": toggles,
         "js_strings": _js_strings(),
-        "shown_count": len(shown),
+        "data_url": f"{reverse('diary:trends-data')}?{urlencode(query)}",
+    }
+    if range_form.is_valid() and prefs_form is None:
+        key = _page_key(user, cleaned, evidence_overlay["key"])
+    else:  # errors to show: rare, and not worth a cache entry
+        key = None
+    parts = cache.get(key) if key is not None else None
+    if parts is None:
+        parts = _page_parts(
+            {**context, **_parts_context(user, range_form, cleaned, payload)}
+        )
+        if key is not None:
+            cache.set(key, parts, CACHE_SECONDS)
+    top, bottom = parts
+    context["trends_top"] = mark_safe(top)  # noqa: S308  # rendered templates
+    context["trends_bottom"] = mark_safe(bottom)  # noqa: S308
+    return render(request, "diary/trends.html", context, status=status)
+
+
+def _parts_context(user, range_form, cleaned: dict, payload: dict) -> dict:
+    """What only the page's cached parts show (worked out on a miss)."""
+    if range_form.is_valid():
+        display_form = TrendsRangeForm(
+            user=user,
+            initial={"start": cleaned["range_start"], "end": cleaned["range_end"]},
+        )
+    else:
+        display_form = range_form
+    query = _range_query(cleaned)
+    trends_url = reverse("diary:trends")
+    table_url = reverse("diary:trends-table")
+    return {
+        "range_form": display_form,
+        "range_errors": not range_form.is_valid(),
+        "presets": [
+            {
+                "value": value,
+                "label": label,
+                "url": f"{trends_url}?{urlencode({'preset': value})}",
+                "current": cleaned.get("preset") == value,
+            }
+            for value, label in PRESET_CHOICES
+            if value != "ldn" or payload["ldn_start"]
+        ],
+        "custom_range": not cleaned.get("preset"),
+        "range_start": cleaned["range_start"],
+        "range_end": cleaned["range_end"],
+        "shown_count": sum(1 for s in payload["series"] if s["shown"]),
         "any_logged": any(s["days_logged"] for s in payload["series"]),
         "tables": [
             {
                 "series": series,
                 "palette": index % PALETTE_SIZE,
-                "url": _table_url(query, series["uuid"]),
+                "url": f"{table_url}?{urlencode({**query, 'table': series['uuid']})}",
             }
             for index, series in enumerate(payload["series"])
         ],
@@ -270,10 +306,30 @@ def _render_trends(request, range_form, prefs_form=None, status=200):
                 <= cleaned["range_end"].isoformat()
             )
         ),
-        "events_url": _table_url(query, EVENTS),
-        "data_url": f"{reverse('diary:trends-data')}?{urlencode(query)}",
+        "events_url": f"{table_url}?{urlencode({**query, 'table': EVENTS})}",
     }
-    return render(request, "diary/trends.html", context, status=status)
+
+
+def _page_key(user, cleaned: dict, overlay_key: str) -> str:
+    """Everything the page's parts depend on: the cached payload's key (the user,
+    their diary's change counter, the range, their today, the language), the
+    preset (two presets can give the same dates), the overlay's key (the
+    catalogue, the symptoms on screen, the LDN state) and the templates."""
+    payload_key = trends_cache_key(
+        user, cleaned["range_start"], cleaned["range_end"], "page"
+    )
+    return (
+        f"trends-page:{PAGE_FORMAT}:{template_fingerprint(*PAGE_PARTS)}:"
+        f"{payload_key}:{cleaned.get('preset') or ''}:{overlay_key}"
+    )
+
+
+def _page_parts(context: dict) -> tuple[str, str]:
+    """The page above and below the symptom toggles, rendered without the request
+    (no CSRF token, user or messages in them), so they only ever hold what the
+    page's key stands for."""
+    top, bottom = (str(render_to_string(name, context)) for name in PAGE_PARTS)
+    return top, bottom
 
 
 @login_required
@@ -301,10 +357,6 @@ def trends_data(request):
 
 
 EVENTS = "events"
-
-
-def _table_url(query: dict, table: str) -> str:
-    return f"{reverse('diary:trends-table')}?{urlencode({**query, 'table': table})}"
 
 
 @login_required
