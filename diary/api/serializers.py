@@ -7,6 +7,7 @@ in the tracked list too. Every object carries ``sync_version`` and
 ``updated_at``.
 """
 
+import copy
 import re
 from decimal import Decimal
 from typing import Any
@@ -110,6 +111,40 @@ class SymptomSerializer(serializers.ModelSerializer):
 # ------------------------------------------------------------------------ entries
 
 
+class PrebuiltFieldsMixin:
+    """The serializer's fields are built once per class (``get_fields``: the
+    deep copies of the declared fields and, for a model serializer, the fields
+    it derives from the model), and each instance gets its own shallow copies of
+    them, which it then binds. Building them for every instance was a large part
+    of the daily write's cost.
+
+    Safe because ``get_fields`` here depends on the class alone (not on the
+    instance, its data or its context) and a field's state after ``__init__`` is
+    only read, never changed, by DRF: binding sets attributes on the copy, and
+    the validators list (which a caller may replace on its instance) is copied
+    too. A nested serializer keeps DRF's deep copy: it has state of its own."""
+
+    def get_fields(self):
+        cls = type(self)
+        prototype = cls.__dict__.get("_prebuilt_fields")
+        if prototype is None:
+            prototype = super().get_fields()  # type: ignore[misc]
+            cls._prebuilt_fields = prototype  # type: ignore[attr-defined]
+        return {name: _field_copy(field) for name, field in prototype.items()}
+
+
+def _field_copy(field: serializers.Field) -> serializers.Field:
+    if isinstance(field, serializers.BaseSerializer):
+        return copy.deepcopy(field)
+    new = object.__new__(type(field))
+    state = new.__dict__
+    state.update(field.__dict__)
+    if "_validators" in state:
+        state["_validators"] = list(state["_validators"])
+    state["error_messages"] = dict(state["error_messages"])
+    return new
+
+
 class FlatListSerializer(serializers.ListSerializer):
     """Errors about the list itself (not a list, too long) name the field, not
     ``field.non_field_errors``."""
@@ -126,7 +161,7 @@ class FlatListSerializer(serializers.ListSerializer):
             raise
 
 
-class ScoreSerializer(serializers.Serializer):
+class ScoreSerializer(PrebuiltFieldsMixin, serializers.Serializer):
     symptom = StrictUUIDField(source="symptom_uuid", help_text=_("A symptom's uuid."))
     score = StrictIntegerField(
         min_value=0,
@@ -154,7 +189,7 @@ def zero_to_ten(**kwargs) -> serializers.IntegerField:
     )
 
 
-class EntrySerializer(serializers.ModelSerializer):
+class EntrySerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
     """One day. Every field is optional; `null` is "not answered", never zero."""
 
     uuid = StrictUUIDField(

@@ -178,3 +178,43 @@ def test_the_fast_entry_representation_is_drfs_own(alice, ten_symptoms):
         generic = serializers.ModelSerializer.to_representation(serializer, entry)
         generic["scores"] = [dict(item) for item in generic["scores"]]
         assert serializer.data == generic
+
+
+def test_prebuilt_fields_are_fresh_copies_for_every_serializer():
+    """Fields are built once per class, but two serializers (two requests) never
+    share a field, its validators, its binding or the nested scores serializer."""
+    from diary.api.serializers import EntrySerializer
+
+    first, second = EntrySerializer(data={}), EntrySerializer(data={})
+    assert list(first.fields) == list(second.fields)
+    for name in first.fields:
+        mine, theirs = first.fields[name], second.fields[name]
+        assert mine is not theirs
+        assert mine.parent is first and theirs.parent is second
+        assert mine.field_name == theirs.field_name == name
+        if not mine.read_only and hasattr(mine, "_validators"):
+            assert mine.validators is not theirs.validators
+    assert first.fields["scores"].child is not second.fields["scores"].child
+
+    # What one request changes on its fields, the next one does not see.
+    first.fields["sleep_quality"].validators = []
+    first.fields["sleep_quality"].max_value = None
+    assert not EntrySerializer(data={"sleep_quality": 11}).is_valid()
+    assert first.is_valid() is True
+    third = EntrySerializer(data={"sleep_quality": 11})
+    assert not third.is_valid()
+    assert list(third.errors) == ["sleep_quality"]
+
+
+def test_prebuilt_fields_still_validate_and_answer_like_drf():
+    from diary.api.serializers import EntrySerializer
+
+    bad = {"sleep_hours": "x", "scores": [{"symptom": "nope", "score": 11}]}
+    errors = []
+    for _ in range(2):
+        serializer = EntrySerializer(data=bad)
+        assert not serializer.is_valid()
+        errors.append(serializer.errors)
+    assert errors[0] == errors[1]
+    assert set(errors[0]) == {"sleep_hours", "scores"}
+    assert set(errors[0]["scores"][0]) == {"symptom", "score"}
