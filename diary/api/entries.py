@@ -69,6 +69,49 @@ def attach_score_pairs(entries: list[Entry]) -> None:
         entry.api_scores = pairs[entry.pk]  # type: ignore[attr-defined]
 
 
+_ENTRY_COLUMNS = tuple(field.attname for field in Entry._meta.concrete_fields)
+_SCORE_COLUMNS = ("id", "entry_id", "symptom_id", "score")
+
+
+def entry_with_scores(user, day: datetime.date) -> Entry | None:
+    """The user's entry for ``day`` with its scores, as ``entries_with_scores``
+    gives them (in catalogue order, each with ``symptom_uuid`` and
+    ``symptom_position``), in one query: the entry's columns LEFT JOINed to its
+    scores, read as plain rows."""
+    queryset = (
+        Entry.objects.for_user(user)
+        .filter(date=day)
+        .order_by("scores__symptom__default_position", "scores__symptom_id")
+    )
+    rows = list(
+        queryset.values_list(
+            *_ENTRY_COLUMNS,
+            "scores__id",
+            "scores__symptom_id",
+            "scores__score",
+            "scores__symptom__uuid",
+            "scores__symptom__default_position",
+        )
+    )
+    if not rows:
+        return None
+    width = len(_ENTRY_COLUMNS)
+    entry = Entry.from_db(queryset.db, _ENTRY_COLUMNS, rows[0][:width])
+    scores = []
+    for row in rows:
+        score_id, symptom_id, score, symptom_uuid, position = row[width:]
+        if score_id is None:  # An entry without scores: one row, all NULL.
+            continue
+        item = SymptomScore.from_db(
+            queryset.db, _SCORE_COLUMNS, (score_id, entry.pk, symptom_id, score)
+        )
+        item.symptom_uuid = symptom_uuid  # type: ignore[attr-defined]
+        item.symptom_position = position  # type: ignore[attr-defined]
+        scores.append(item)
+    entry._prefetched_objects_cache = {"scores": scores}  # type: ignore[attr-defined]
+    return entry
+
+
 def _parse_date(value, field: str) -> datetime.date:
     try:
         return DiaryDateField().to_internal_value(value)
@@ -147,9 +190,15 @@ class EntryViewSet(viewsets.GenericViewSet):
     def _day(self) -> datetime.date:
         return _parse_date(self.kwargs["date"], "date")
 
-    def _response(self, entry: Entry, status_code: int = status.HTTP_200_OK):
+    def _response(
+        self, entry: Entry, status_code: int = status.HTTP_200_OK, serializer=None
+    ):
+        """The entry with its ETag; ``serializer`` is the request's own (already
+        built), which answers as well as a new one would."""
+        if serializer is None:
+            serializer = self.get_serializer(entry)
         return Response(
-            self.get_serializer(entry).data,
+            serializer.to_representation(entry),
             status=status_code,
             headers={"ETag": entry.etag},
         )
@@ -223,7 +272,8 @@ class EntryViewSet(viewsets.GenericViewSet):
             version = services.next_sync_version(user)
             current = None
             if mode != self.POST:
-                current = self.get_queryset().filter(date=day).first()
+                assert day is not None
+                current = entry_with_scores(user, day)
                 if mode == self.PATCH and current is None:
                     raise exceptions.NotFound
 
@@ -233,7 +283,7 @@ class EntryViewSet(viewsets.GenericViewSet):
             if mode == self.POST:
                 retried = self._retried_post(request.data)
                 if retried is not None:
-                    return self._response(retried)
+                    return self._response(retried, serializer=serializer)
             else:
                 check_if_match(request, current, lambda: self._current_or_none(current))
             data = dict(serializer.validated_data)
@@ -244,7 +294,7 @@ class EntryViewSet(viewsets.GenericViewSet):
                         {"date": [_("This field is required.")]}
                     )
                 day = body_date
-                current = self.get_queryset().filter(date=day).first()
+                current = entry_with_scores(user, day)
             elif body_date is not None and body_date != day:
                 raise exceptions.ValidationError(
                     {"date": [_("The date in the body does not match the URL.")]}
@@ -269,6 +319,8 @@ class EntryViewSet(viewsets.GenericViewSet):
                     current=current,
                     uuid_checked=True,
                     version=version,
+                    # Any error ends this request's transaction: no savepoint.
+                    savepoint=False,
                 )
         # The answer is built from what was written, not read back: the scores
         # come back from the service, their symptoms' uuids from the lookup above.
@@ -282,7 +334,9 @@ class EntryViewSet(viewsets.GenericViewSet):
             key=lambda s: (s.symptom_position, s.symptom_id),  # type: ignore[attr-defined]
         )
         return self._response(
-            entry, status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            entry,
+            status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            serializer=serializer,
         )
 
     def _current_or_none(self, entry: Entry | None) -> dict | None:

@@ -218,3 +218,47 @@ def test_prebuilt_fields_still_validate_and_answer_like_drf():
     assert errors[0] == errors[1]
     assert set(errors[0]) == {"sleep_hours", "scores"}
     assert set(errors[0]["scores"][0]) == {"symptom", "score"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_daily_write_reads_the_day_in_one_query_and_takes_no_savepoint(
+    alice, alice_api, ten_symptoms
+):
+    day = days_ago(alice, 1)
+    alice_api.put(detail(day), {"scores": scored(ten_symptoms, 3)}, format="json")
+    with CaptureQueriesContext(connection) as ctx:
+        response = alice_api.put(
+            detail(day), {"scores": scored(ten_symptoms, 5)}, format="json"
+        )
+    assert response.status_code == 200
+    sql = [q["sql"] for q in ctx.captured_queries]
+    assert not [s for s in sql if "SAVEPOINT" in s.upper()]
+    # The entry and its scores: one SELECT from diary_entry, none of the scores
+    # on their own.
+    selects = [s for s in sql if s.startswith("SELECT")]
+    assert len([s for s in selects if 'FROM "diary_entry"' in s]) == 1
+    assert not [s for s in selects if 'FROM "diary_symptomscore"' in s]
+    assert len(sql) <= 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_write_after_the_service_leaves_nothing_behind(
+    alice, alice_api, ten_symptoms
+):
+    """Without the savepoint an error in the service ends the request's
+    transaction: nothing of it is kept (not even the raised change counter), and
+    the next request works."""
+    tomorrow = days_ago(alice, -1)
+    alice.refresh_from_db()
+    before = alice.sync_version
+    response = alice_api.put(
+        detail(tomorrow), {"scores": scored(ten_symptoms, 3)}, format="json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["date"]
+    alice.refresh_from_db()
+    assert alice.sync_version == before
+    assert not Entry.objects.filter(user=alice).exists()
+    day = days_ago(alice, 1)
+    ok = alice_api.put(detail(day), {"scores": scored(ten_symptoms, 3)}, format="json")
+    assert ok.status_code == 201
