@@ -9,8 +9,9 @@ name symptoms by uuid. Every write goes through ``services.entry_upsert`` /
 """
 
 import datetime
+import uuid as uuid_lib
 
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import F, Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -18,7 +19,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.response import Response
 
+from accounts.models import User
 from config.api.fields import DiaryDateField
+from config.prepared import PreparedSelect
 
 from .. import services
 from ..models import Entry, Symptom, SymptomScore, Tombstone
@@ -73,18 +76,11 @@ _ENTRY_COLUMNS = tuple(field.attname for field in Entry._meta.concrete_fields)
 _SCORE_COLUMNS = ("id", "entry_id", "symptom_id", "score")
 
 
-def entry_with_scores(user, day: datetime.date) -> Entry | None:
-    """The user's entry for ``day`` with its scores, as ``entries_with_scores``
-    gives them (in catalogue order, each with ``symptom_uuid`` and
-    ``symptom_position``), in one query: the entry's columns LEFT JOINed to its
-    scores, read as plain rows."""
-    queryset = (
-        Entry.objects.for_user(user)
-        .filter(date=day)
+def _entry_with_scores_query(user_pk, day: datetime.date):
+    return (
+        Entry.objects.filter(user_id=user_pk, date=day)
         .order_by("scores__symptom__default_position", "scores__symptom_id")
-    )
-    rows = list(
-        queryset.values_list(
+        .values_list(
             *_ENTRY_COLUMNS,
             "scores__id",
             "scores__symptom_id",
@@ -93,17 +89,74 @@ def entry_with_scores(user, day: datetime.date) -> Entry | None:
             "scores__symptom__default_position",
         )
     )
+
+
+# Placeholders to compile the queries with (never sent to the database).
+_NO_USER = -982451653
+_NO_DAY = datetime.date(1901, 2, 3)
+
+_ENTRY_WITH_SCORES = PreparedSelect(
+    "diary.entry_with_scores",
+    _entry_with_scores_query,
+    lambda _n: (_NO_USER, _NO_DAY),
+)
+
+
+def _symptoms_query(user_pk, *uuids):
+    return (
+        Symptom.objects.available_to(User(pk=user_pk))
+        .filter(uuid__in=uuids)
+        .values_list("uuid", "pk", "default_position")
+    )
+
+
+_SYMPTOMS = PreparedSelect(
+    "diary.available_symptoms_by_uuid",
+    _symptoms_query,
+    lambda n: (_NO_USER, *(uuid_lib.UUID(int=i + 1) for i in range(n - 1))),
+)
+# Requests listing more symptoms than this compile their own query.
+_SYMPTOMS_PREPARED_MAX = 64
+
+
+def available_symptoms(user, uuids: list) -> list[tuple]:
+    """``(uuid, id, position)`` of the symptoms among ``uuids`` available to the
+    user (the catalogue and their own), as ``Symptom.objects.available_to``."""
+    distinct = list(dict.fromkeys(uuids))
+    if not distinct:
+        return []
+    if len(distinct) > _SYMPTOMS_PREPARED_MAX:
+        return list(_symptoms_query(user.pk, *distinct))
+    uuid_field = Symptom._meta.get_field("uuid")
+    return _SYMPTOMS.rows(
+        (Symptom._meta.get_field("owner"), *(uuid_field for _ in distinct)),
+        (user.pk, *distinct),
+        using=router.db_for_read(Symptom),
+    )
+
+
+def entry_with_scores(user, day: datetime.date) -> Entry | None:
+    """The user's entry for ``day`` with its scores, as ``entries_with_scores``
+    gives them (in catalogue order, each with ``symptom_uuid`` and
+    ``symptom_position``), in one query: the entry's columns LEFT JOINed to its
+    scores, read as plain rows (and compiled once: ``config.prepared``)."""
+    db = router.db_for_read(Entry)
+    rows = _ENTRY_WITH_SCORES.rows(
+        (Entry._meta.get_field("user"), Entry._meta.get_field("date")),
+        (user.pk, day),
+        using=db,
+    )
     if not rows:
         return None
     width = len(_ENTRY_COLUMNS)
-    entry = Entry.from_db(queryset.db, _ENTRY_COLUMNS, rows[0][:width])
+    entry = Entry.from_db(db, _ENTRY_COLUMNS, rows[0][:width])
     scores = []
     for row in rows:
         score_id, symptom_id, score, symptom_uuid, position = row[width:]
         if score_id is None:  # An entry without scores: one row, all NULL.
             continue
         item = SymptomScore.from_db(
-            queryset.db, _SCORE_COLUMNS, (score_id, entry.pk, symptom_id, score)
+            db, _SCORE_COLUMNS, (score_id, entry.pk, symptom_id, score)
         )
         item.symptom_uuid = symptom_uuid  # type: ignore[attr-defined]
         item.symptom_position = position  # type: ignore[attr-defined]
@@ -380,9 +433,7 @@ class EntryViewSet(viewsets.GenericViewSet):
         uuids = [item["symptom_uuid"] for item in items]
         symptoms = {
             uuid: (pk, position)
-            for uuid, pk, position in Symptom.objects.available_to(user)
-            .filter(uuid__in=uuids)
-            .values_list("uuid", "pk", "default_position")
+            for uuid, pk, position in available_symptoms(user, uuids)
         }
         ids = {uuid: pk for uuid, (pk, _position) in symptoms.items()}
         errors: list[dict] = []

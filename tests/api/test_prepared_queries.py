@@ -1,0 +1,145 @@
+"""The daily write's two lookups are compiled once (config.prepared) and must
+answer exactly what the ORM's querysets answer, for every user and input."""
+
+import threading
+import uuid
+
+import pytest
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
+
+from config.prepared import PreparationError, PreparedSelect
+from diary.api.entries import (
+    _entry_with_scores_query,
+    _symptoms_query,
+    available_symptoms,
+    entries_with_scores,
+    entry_with_scores,
+)
+from diary.models import Entry, Symptom
+from tests.api.test_entries import days_ago, make_entry, tracked
+from tests.factories import SymptomFactory
+
+
+def orm_entry(user, day):
+    return entries_with_scores(Entry.objects.for_user(user)).filter(date=day).first()
+
+
+def as_tuple(entry):
+    if entry is None:
+        return None
+    fields = [getattr(entry, f.attname) for f in Entry._meta.concrete_fields]
+    scores = [
+        (s.pk, s.entry_id, s.symptom_id, s.score, s.symptom_uuid, s.symptom_position)
+        for s in entry.scores.all()
+    ]
+    return fields, scores
+
+
+@pytest.mark.django_db
+def test_entry_with_scores_is_the_orms_entry_for_each_user_and_day(alice, bob):
+    symptoms = tracked(alice)
+    own = SymptomFactory(owner=alice)
+    make_entry(
+        alice, days_ago(alice, 1), {symptoms[1].pk: 4, symptoms[0].pk: 0, own.pk: 9}
+    )
+    make_entry(alice, days_ago(alice, 2), {}, sleep_hours=6.5, notes="x")  # no scores
+    make_entry(bob, days_ago(bob, 5), {tracked(bob)[0].pk: 2})
+    for user in (alice, bob):
+        for n in range(7):
+            day = days_ago(user, n)
+            assert as_tuple(entry_with_scores(user, day)) == as_tuple(
+                orm_entry(user, day)
+            )
+    # Bob never reads Alice's day, nor she his.
+    assert entry_with_scores(bob, Entry.objects.get(user=alice, notes="x").date) is None
+    assert entry_with_scores(alice, days_ago(bob, 5)) is None
+
+
+@pytest.mark.django_db
+def test_available_symptoms_is_the_orms_lookup(alice, bob):
+    mine, theirs = SymptomFactory(owner=alice), SymptomFactory(owner=bob)
+    catalogue = list(Symptom.objects.builtin()[:3])
+    unknown = uuid.uuid4()
+    cases = [
+        [],
+        [mine.uuid],
+        [theirs.uuid],
+        [unknown],
+        [catalogue[0].uuid, catalogue[0].uuid, mine.uuid],  # listed twice
+        [s.uuid for s in catalogue] + [theirs.uuid, unknown, mine.uuid],
+        [uuid.uuid4() for _ in range(70)] + [mine.uuid],  # beyond the prepared sizes
+    ]
+    for user in (alice, bob):
+        for uuids in cases:
+            orm = sorted(
+                Symptom.objects.available_to(user)
+                .filter(uuid__in=uuids)
+                .values_list("uuid", "pk", "default_position")
+            )
+            assert sorted(available_symptoms(user, uuids)) == orm
+
+
+@pytest.mark.django_db
+def test_the_prepared_sql_is_the_orms_sql(alice):
+    day = days_ago(alice, 1)
+    symptom = tracked(alice)[0]
+    for prepared, args in [
+        (
+            lambda: entry_with_scores(alice, day),
+            _entry_with_scores_query(alice.pk, day),
+        ),
+        (
+            lambda: available_symptoms(alice, [symptom.uuid]),
+            _symptoms_query(alice.pk, symptom.uuid),
+        ),
+    ]:
+        with CaptureQueriesContext(connection) as fast:
+            prepared()
+        with CaptureQueriesContext(connection) as orm:
+            list(args)
+        assert [q["sql"] for q in fast.captured_queries] == [
+            q["sql"] for q in orm.captured_queries
+        ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_thread_compiles_on_its_own_connection(alice):
+    day = days_ago(alice, 1)
+    make_entry(alice, day, {SymptomFactory(owner=alice).pk: 3})
+    entry_with_scores(alice, day)
+    answers = []
+
+    def read():
+        try:
+            answers.append(as_tuple(entry_with_scores(alice, day)))
+            answers.append("_prepared_selects" in connections["default"].__dict__)
+        finally:
+            connections["default"].close()
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    thread.join()
+    assert answers == [as_tuple(orm_entry(alice, day)), True]
+    # Not the main thread's connection object: that one kept its own.
+    assert thread_connection_differs()
+
+
+def thread_connection_differs():
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(connections["default"]))
+    thread.start()
+    thread.join()
+    return seen[0] is not connections["default"]
+
+
+@pytest.mark.django_db
+def test_a_query_whose_placeholders_do_not_reach_the_sql_is_refused(alice):
+    # The value is dropped (an empty IN compiles to no query, None to IS NULL).
+    prepared = PreparedSelect(
+        "test.refused",
+        lambda owner: Symptom.objects.filter(owner__isnull=True).values_list("pk"),
+        lambda _n: (-1,),
+    )
+    with pytest.raises(PreparationError):
+        prepared.rows((Symptom._meta.get_field("owner"),), (alice.pk,))
