@@ -8,15 +8,19 @@ in the tracked list too. Every object carries ``sync_version`` and
 """
 
 import copy
+import datetime
 import re
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
 from accounts.models import User, time_zone_choices
@@ -189,6 +193,15 @@ def zero_to_ten(**kwargs) -> serializers.IntegerField:
     )
 
 
+class EntryListSerializer(serializers.ListSerializer):
+    """A page of entries: ``EntrySerializer.represent_all``."""
+
+    def to_representation(self, data):
+        if isinstance(data, models.manager.BaseManager):
+            data = data.all()
+        return self.child.represent_all(data)
+
+
 class EntrySerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
     """One day. Every field is optional; `null` is "not answered", never zero."""
 
@@ -239,29 +252,91 @@ class EntrySerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
             *SYNC_FIELDS,
         ]
         read_only_fields = SYNC_FIELDS
+        list_serializer_class = EntryListSerializer
+
+    def _representation_plan(self) -> list[tuple]:
+        """``(name, model attribute or None, field, ISO datetime)`` per readable
+        field, worked out once per serializer (a list serializer's child answers
+        every row): a field reading one of the model's columns is read with
+        ``getattr``, which is all DRF's ``get_attribute`` does for it, and a
+        plain ISO 8601 ``DateTimeField`` is written by ``_iso_datetime``."""
+        plan = self.__dict__.get("_plan")
+        if plan is None:
+            columns = {field.attname for field in Entry._meta.concrete_fields}
+            plan = []
+            for field in self._readable_fields:
+                attrs = field.source_attrs
+                simple = len(attrs) == 1 and attrs[0] in columns
+                plan.append(
+                    (
+                        str(field.field_name),
+                        attrs[0] if simple else None,
+                        field,
+                        _plain_iso_datetime(field),
+                    )
+                )
+            self.__dict__["_plan"] = plan
+        return plan
 
     def to_representation(self, instance):
-        """As DRF's, but the scores are plain pairs built directly from the
-        rows (``api_scores`` set by ``entries.attach_score_pairs``, or the
-        prefetched scores with their ``symptom_uuid``): a nested serializer per
-        score was most of the cost of a month of entries."""
-        data: dict[str, Any] = {}
-        for field in self._readable_fields:
-            name = str(field.field_name)
-            if name == "scores":
-                pairs = getattr(instance, "api_scores", None)
-                if pairs is None:
-                    pairs = [(s.symptom_uuid, s.score) for s in instance.scores.all()]
-                data[name] = [
-                    {"symptom": str(symptom), "score": score}
-                    for symptom, score in pairs
-                ]
-                continue
-            attribute = field.get_attribute(instance)
-            data[name] = (
-                None if attribute is None else field.to_representation(attribute)
-            )
-        return data
+        return self.represent_all([instance])[0]
+
+    def represent_all(self, instances) -> list[dict[str, Any]]:
+        """As DRF's ``to_representation`` of each, but the scores are plain pairs
+        built directly from the rows (``api_scores`` set by
+        ``entries.attach_score_pairs``, or the prefetched scores with their
+        ``symptom_uuid``): a nested serializer per score was most of the cost of
+        a month of entries. The current time zone is looked up once."""
+        plan = self._representation_plan()
+        zone = timezone.get_current_timezone() if settings.USE_TZ else None
+        answers = []
+        for instance in instances:
+            data: dict[str, Any] = {}
+            for name, attr, field, iso in plan:
+                if name == "scores":
+                    pairs = getattr(instance, "api_scores", None)
+                    if pairs is None:
+                        pairs = [
+                            (s.symptom_uuid, s.score) for s in instance.scores.all()
+                        ]
+                    data[name] = [
+                        {"symptom": str(symptom), "score": score}
+                        for symptom, score in pairs
+                    ]
+                    continue
+                if attr is not None:
+                    attribute = getattr(instance, attr)
+                else:
+                    attribute = field.get_attribute(instance)
+                if attribute is None:
+                    data[name] = None
+                elif iso and zone is not None:
+                    data[name] = _iso_datetime(field, attribute, zone)
+                else:
+                    data[name] = field.to_representation(attribute)
+            answers.append(data)
+        return answers
+
+
+def _plain_iso_datetime(field: serializers.Field) -> bool:
+    """A ``DateTimeField`` with DRF's own output: ISO 8601 in the current time
+    zone."""
+    if type(field) is not serializers.DateTimeField or hasattr(field, "timezone"):
+        return False
+    output = getattr(field, "format", api_settings.DATETIME_FORMAT)
+    return isinstance(output, str) and output.lower() == ISO_8601
+
+
+def _iso_datetime(field, value, zone) -> str:
+    """DRF's ``DateTimeField.to_representation`` of an aware datetime in
+    ``zone`` (the current time zone); anything else goes to DRF's."""
+    if not isinstance(value, datetime.datetime) or not timezone.is_aware(value):
+        return field.to_representation(value)
+    try:
+        text = value.astimezone(zone).isoformat()
+    except OverflowError:
+        return field.to_representation(value)
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 # ------------------------------------------------------------------------ crashes

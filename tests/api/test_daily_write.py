@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from diary import services
+from diary.api.entries import entries_with_scores
 from diary.models import Entry, SymptomScore
 from tests.api.test_entries import days_ago, detail, tracked
 from tests.factories import TrackedSymptomFactory
@@ -262,3 +263,36 @@ def test_a_refused_write_after_the_service_leaves_nothing_behind(
     day = days_ago(alice, 1)
     ok = alice_api.put(detail(day), {"scores": scored(ten_symptoms, 3)}, format="json")
     assert ok.status_code == 201
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("zone", ["UTC", "America/St_Johns", "Asia/Kathmandu"])
+def test_a_page_of_entries_is_drfs_own_representation_in_any_time_zone(
+    alice, ten_symptoms, zone
+):
+    from django.utils import timezone
+    from rest_framework import serializers
+
+    from diary.api.entries import attach_score_pairs
+    from diary.api.serializers import EntrySerializer
+
+    services.entry_upsert(
+        user=alice,
+        date=days_ago(alice, 3),
+        scores={s.pk: i % 11 for i, s in enumerate(ten_symptoms)},
+        fields={"sleep_hours": 6.5, "hours_upright": 2, "function_score": 40},
+    )
+    services.entry_upsert(user=alice, date=days_ago(alice, 2), scores={}, fields={})
+    page = list(Entry.objects.for_user(alice))
+    attach_score_pairs(page)
+    with timezone.override(zone):
+        listed = EntrySerializer(page, many=True).data
+        child = EntrySerializer()
+        generic = [
+            serializers.ModelSerializer.to_representation(child, entry)
+            for entry in entries_with_scores(Entry.objects.for_user(alice))
+        ]
+    for item in generic:
+        item["scores"] = [dict(score) for score in item["scores"]]
+    assert [dict(item) for item in listed] == [dict(item) for item in generic]
+    assert zone == "UTC" or not listed[0]["updated_at"].endswith("Z")
