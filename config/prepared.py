@@ -16,7 +16,10 @@ What is kept lives on the connection object (one per thread), so threads never
 share a compiler.
 """
 
+import datetime
+import uuid
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.db import connections
@@ -97,8 +100,41 @@ class PreparedSelect:
         if compiler.has_extra_select:
             rows = [row[: compiler.col_count] for row in rows]
         if compiled.converters:
-            return [
-                tuple(row)
-                for row in compiler.apply_converters(rows, compiled.converters)
-            ]
+            return _converted(rows, compiled.converters, connection)
         return [tuple(row) for row in rows]
+
+
+# Converters give the same value for the same database value; of these types it
+# is safe to hand the same object to every row that holds it.
+_MISSING = object()
+_IMMUTABLE = (str, int, float, bool, bytes, uuid.UUID, Decimal, datetime.date)
+
+
+def _converted(rows, converters, connection) -> list[tuple]:
+    """The rows with the ORM's converters applied (``apply_converters``), each
+    distinct value of a column converted once (a symptom's uuid, say, repeats
+    on every score of a page)."""
+    columns = [
+        (position, convs, expression, {})
+        for position, (convs, expression) in converters.items()
+    ]
+    result = []
+    for raw in rows:
+        row = list(raw)
+        for position, convs, expression, seen in columns:
+            value = row[position]
+            key: tuple | None = (type(value), value)  # 1 and 1.0 differ here.
+            try:
+                cached = seen.get(key, _MISSING)
+            except TypeError:  # Not hashable: converted every time.
+                cached, key = _MISSING, None
+            if cached is not _MISSING:
+                row[position] = cached
+                continue
+            for converter in convs:
+                value = converter(value, expression, connection)
+            if key is not None and isinstance(value, _IMMUTABLE):
+                seen[key] = value
+            row[position] = value
+        result.append(tuple(row))
+    return result

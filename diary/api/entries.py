@@ -56,18 +56,45 @@ def entries_with_scores(queryset):
     )
 
 
-def attach_score_pairs(entries: list[Entry]) -> None:
-    """Each entry's scores as ``(symptom uuid, score)`` pairs in ``api_scores``,
-    for a page of entries in one query of plain rows (no model per score), which
-    ``EntrySerializer`` uses instead of ``entry.scores``."""
-    pairs: dict[int, list[tuple]] = {entry.pk: [] for entry in entries}
-    rows = (
-        SymptomScore.objects.filter(entry_id__in=list(pairs))
+def _score_pairs_query(*entry_ids):
+    return (
+        SymptomScore.objects.filter(entry_id__in=entry_ids)
         .order_by("symptom__default_position", "symptom_id")
         .values_list("entry_id", "symptom__uuid", "score")
     )
-    for entry_id, symptom_uuid, score in rows:
-        pairs[entry_id].append((symptom_uuid, score))
+
+
+_SCORE_PAIRS = PreparedSelect(
+    "diary.score_pairs",
+    _score_pairs_query,
+    lambda n: [-1 - i for i in range(n)],
+)
+# Pages of more entries than this compile their own query.
+_SCORE_PAIRS_PREPARED_MAX = 64
+
+
+def attach_score_pairs(entries: list[Entry]) -> None:
+    """Each entry's scores as ``(symptom uuid, score)`` pairs in ``api_scores``,
+    for a page of entries in one query of plain rows (no model per score), which
+    ``EntrySerializer`` uses instead of ``entry.scores``. The uuids come as
+    text, each symptom's made once."""
+    pairs: dict[int, list[tuple]] = {entry.pk: [] for entry in entries}
+    ids = list(pairs)
+    if not ids:
+        rows: list = []
+    elif len(ids) > _SCORE_PAIRS_PREPARED_MAX:
+        rows = list(_score_pairs_query(*ids))
+    else:
+        entry_id = SymptomScore._meta.get_field("entry")
+        rows = _SCORE_PAIRS.rows(
+            [entry_id] * len(ids), ids, using=router.db_for_read(SymptomScore)
+        )
+    text: dict = {}
+    for entry_pk, symptom_uuid, score in rows:
+        symptom = text.get(symptom_uuid)
+        if symptom is None:
+            symptom = text[symptom_uuid] = str(symptom_uuid)
+        pairs[entry_pk].append((symptom, score))
     for entry in entries:
         entry.api_scores = pairs[entry.pk]  # type: ignore[attr-defined]
 
@@ -94,6 +121,7 @@ def _entry_with_scores_query(user_pk, day: datetime.date):
 # Placeholders to compile the queries with (never sent to the database).
 _NO_USER = -982451653
 _NO_DAY = datetime.date(1901, 2, 3)
+_NO_DAYS = (_NO_DAY, datetime.date(1901, 2, 4), datetime.date(1901, 2, 5))
 
 _ENTRY_WITH_SCORES = PreparedSelect(
     "diary.entry_with_scores",
@@ -163,6 +191,89 @@ def entry_with_scores(user, day: datetime.date) -> Entry | None:
         scores.append(item)
     entry._prefetched_objects_cache = {"scores": scores}  # type: ignore[attr-defined]
     return entry
+
+
+def _entry_page_query(user_pk, *days, start=False, end=False, after="", ordering=()):
+    queryset = Entry.objects.filter(user_id=user_pk)
+    days_left = list(days)
+    if start:
+        queryset = queryset.filter(date__gte=days_left.pop(0))
+    if end:
+        queryset = queryset.filter(date__lte=days_left.pop(0))
+    queryset = queryset.order_by(*ordering)
+    if after:
+        queryset = queryset.filter(**{f"date__{after}": days_left.pop(0)})
+    return queryset
+
+
+class EntryPages:
+    """The user's entries (from ``start`` to ``end``, each optional) as the
+    cursor pagination reads them: it orders them, filters them by its position
+    and takes a slice, which runs a query compiled once per shape
+    (``config.prepared``) and gives the entries as the ORM does. Any other use
+    is refused; a slice not from the start (the pagination's offset, only when
+    entries share a date, which they never do) runs the ORM's query."""
+
+    def __init__(self, user, start=None, end=None, ordering=(), after=None):
+        self.user, self.start, self.end = user, start, end
+        self.ordering, self.after = tuple(ordering), after
+
+    def order_by(self, *ordering: str) -> "EntryPages":
+        if not all(field in ("date", "-date") for field in ordering):
+            raise ValueError(f"Entries are paged by date, not {ordering}.")
+        return EntryPages(self.user, self.start, self.end, ordering, self.after)
+
+    def filter(self, **position) -> "EntryPages":
+        ((lookup, value),) = position.items()
+        if lookup not in ("date__lt", "date__gt") or self.after is not None:
+            raise ValueError(f"Entries are paged by date, not {lookup}.")
+        return EntryPages(
+            self.user, self.start, self.end, self.ordering, (lookup[6:], value)
+        )
+
+    def _shape(self) -> dict:
+        return {
+            "start": self.start is not None,
+            "end": self.end is not None,
+            "after": self.after[0] if self.after else "",
+            "ordering": self.ordering,
+        }
+
+    def _days(self) -> list:
+        days = [day for day in (self.start, self.end) if day is not None]
+        return days + ([self.after[1]] if self.after else [])
+
+    def queryset(self):
+        """The ORM's queryset of the same entries, in the same order."""
+        return _entry_page_query(self.user.pk, *self._days(), **self._shape())
+
+    def __getitem__(self, bounds: slice) -> list[Entry]:
+        if not isinstance(bounds, slice) or bounds.step is not None:
+            raise TypeError("Entries are read a page (a slice) at a time.")
+        if bounds.start not in (None, 0) or bounds.stop is None:
+            return list(self.queryset()[bounds])
+        shape = self._shape()
+        limit = bounds.stop
+
+        def build(user_pk, *days):
+            return _entry_page_query(user_pk, *days, **shape)[:limit].values_list(
+                *_ENTRY_COLUMNS
+            )
+
+        days = self._days()
+        prepared = PreparedSelect(
+            f"diary.entry_page:{sorted(shape.items())}:{limit}",
+            build,
+            lambda n: (_NO_USER, *_NO_DAYS[: n - 1]),
+        )
+        date = Entry._meta.get_field("date")
+        db = router.db_for_read(Entry)
+        rows = prepared.rows(
+            (Entry._meta.get_field("user"), *(date for _ in days)),
+            (self.user.pk, *days),
+            using=db,
+        )
+        return [Entry.from_db(db, _ENTRY_COLUMNS, row) for row in rows]
 
 
 def _parse_date(value, field: str) -> datetime.date:
@@ -265,12 +376,7 @@ class EntryViewSet(viewsets.GenericViewSet):
             raise exceptions.ValidationError(
                 {"to": [_("The end date is before the start date.")]}
             )
-        queryset = Entry.objects.for_user(request.user)
-        if start:
-            queryset = queryset.filter(date__gte=start)
-        if end:
-            queryset = queryset.filter(date__lte=end)
-        page = self.paginate_queryset(queryset)
+        page = self.paginate_queryset(EntryPages(request.user, start, end))
         attach_score_pairs(page or [])
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

@@ -143,3 +143,58 @@ def test_a_query_whose_placeholders_do_not_reach_the_sql_is_refused(alice):
     )
     with pytest.raises(PreparationError):
         prepared.rows((Symptom._meta.get_field("owner"),), (alice.pk,))
+
+
+@pytest.mark.django_db
+def test_entry_pages_are_the_orms_pages_for_every_shape(alice, bob):
+    from diary.api.entries import EntryPages
+
+    for n in range(1, 9):
+        make_entry(alice, days_ago(alice, n), {}, sleep_hours=n)
+    make_entry(bob, days_ago(bob, 2), {})
+    start, end, middle = days_ago(alice, 7), days_ago(alice, 2), days_ago(alice, 4)
+    for bounds in [(None, None), (start, None), (None, end), (start, end)]:
+        for ordering in [("-date",), ("date",)]:
+            for after in [None, ("date__lt", str(middle)), ("date__gt", str(middle))]:
+                pages = EntryPages(alice, *bounds).order_by(*ordering)
+                orm = Entry.objects.for_user(alice)
+                if bounds[0]:
+                    orm = orm.filter(date__gte=bounds[0])
+                if bounds[1]:
+                    orm = orm.filter(date__lte=bounds[1])
+                orm = orm.order_by(*ordering)
+                if after:
+                    pages = pages.filter(**dict([after]))
+                    orm = orm.filter(**dict([after]))
+                for limit in (1, 3, 51):
+                    for offset in (0, 1):
+                        fast = pages[offset : offset + limit]
+                        slow = list(orm[offset : offset + limit])
+                        assert [as_tuple_fields(e) for e in fast] == [
+                            as_tuple_fields(e) for e in slow
+                        ]
+    # Bob's page holds only his entry.
+    assert [e.user_id for e in EntryPages(bob).order_by("-date")[0:51]] == [bob.pk]
+
+
+def as_tuple_fields(entry):
+    return [getattr(entry, f.attname) for f in Entry._meta.concrete_fields]
+
+
+@pytest.mark.django_db
+def test_entry_pages_refuse_what_the_pagination_never_asks(alice):
+    from django.core.exceptions import ValidationError
+
+    from diary.api.entries import EntryPages
+
+    pages = EntryPages(alice)
+    with pytest.raises(ValueError):
+        pages.order_by("-created_at")
+    with pytest.raises(ValueError):
+        pages.filter(notes="x")
+    with pytest.raises(TypeError):
+        pages.order_by("-date")[3]
+    # A cursor whose position is not a date: the ORM's error, which the
+    # pagination answers with 404.
+    with pytest.raises(ValidationError):
+        pages.order_by("-date").filter(date__lt="2026-13-45")[0:51]
