@@ -10,6 +10,7 @@ in the tracked list too. Every object carries ``sync_version`` and
 import copy
 import datetime
 import re
+import uuid as uuid_lib
 from decimal import Decimal
 from typing import Any
 
@@ -255,11 +256,11 @@ class EntrySerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
         list_serializer_class = EntryListSerializer
 
     def _representation_plan(self) -> list[tuple]:
-        """``(name, model attribute or None, field, ISO datetime)`` per readable
+        """``(name, model attribute or None, field, fast kind)`` per readable
         field, worked out once per serializer (a list serializer's child answers
         every row): a field reading one of the model's columns is read with
-        ``getattr``, which is all DRF's ``get_attribute`` does for it, and a
-        plain ISO 8601 ``DateTimeField`` is written by ``_iso_datetime``."""
+        ``getattr``, which is all DRF's ``get_attribute`` does for it, and the
+        kinds of ``_fast_kind`` are written as DRF would write them."""
         plan = self.__dict__.get("_plan")
         if plan is None:
             columns = {field.attname for field in Entry._meta.concrete_fields}
@@ -272,7 +273,7 @@ class EntrySerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
                         str(field.field_name),
                         attrs[0] if simple else None,
                         field,
-                        _plain_iso_datetime(field),
+                        _fast_kind(field),
                     )
                 )
             self.__dict__["_plan"] = plan
@@ -292,7 +293,7 @@ class EntrySerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
         answers = []
         for instance in instances:
             data: dict[str, Any] = {}
-            for name, attr, field, iso in plan:
+            for name, attr, field, kind in plan:
                 if name == "scores":
                     pairs = getattr(instance, "api_scores", None)
                     if pairs is None:
@@ -305,32 +306,68 @@ class EntrySerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
                     ]
                     continue
                 if attr is not None:
-                    attribute = getattr(instance, attr)
+                    value = getattr(instance, attr)
                 else:
-                    attribute = field.get_attribute(instance)
-                if attribute is None:
+                    value = field.get_attribute(instance)
+                if value is None:
                     data[name] = None
-                elif iso and zone is not None:
-                    data[name] = _iso_datetime(field, attribute, zone)
-                else:
-                    data[name] = field.to_representation(attribute)
+                elif kind is None:
+                    data[name] = field.to_representation(value)
+                elif kind is int or kind is str:
+                    # IntegerField's int(value), CharField's str(value).
+                    data[name] = (
+                        value if type(value) is kind else field.to_representation(value)
+                    )
+                elif kind is datetime.date:  # DateField, ISO 8601
+                    data[name] = (
+                        value.isoformat()
+                        if type(value) is datetime.date
+                        else field.to_representation(value)
+                    )
+                elif kind is uuid_lib.UUID:  # UUIDField, hex_verbose
+                    data[name] = (
+                        str(value)
+                        if type(value) is uuid_lib.UUID
+                        else field.to_representation(value)
+                    )
+                else:  # DateTimeField, ISO 8601 in the current time zone
+                    data[name] = _iso_datetime(field, value, zone)
             answers.append(data)
         return answers
 
 
-def _plain_iso_datetime(field: serializers.Field) -> bool:
-    """A ``DateTimeField`` with DRF's own output: ISO 8601 in the current time
-    zone."""
-    if type(field) is not serializers.DateTimeField or hasattr(field, "timezone"):
-        return False
-    output = getattr(field, "format", api_settings.DATETIME_FORMAT)
-    return isinstance(output, str) and output.lower() == ISO_8601
+def _fast_kind(field: serializers.Field) -> type | None:
+    """Fields whose DRF representation ``EntrySerializer.represent_all`` writes
+    itself, for values of exactly the type named (any other value, and any other
+    field, goes to the field's own ``to_representation``): ``int`` for
+    IntegerField (``int(value)``), ``str`` for CharField (``str(value)``),
+    ``datetime.date`` for an ISO 8601 DateField, ``uuid.UUID`` for a hex_verbose
+    UUIDField and ``datetime.datetime`` for an ISO 8601 DateTimeField without a
+    time zone of its own (with ``USE_TZ``)."""
+    method = type(field).to_representation
+    if method is serializers.IntegerField.to_representation:
+        return int
+    if method is serializers.CharField.to_representation:
+        return str
+    if method is serializers.UUIDField.to_representation:
+        return uuid_lib.UUID if field.uuid_format == "hex_verbose" else None
+    if method is serializers.DateField.to_representation:
+        output = getattr(field, "format", api_settings.DATE_FORMAT)
+        iso = isinstance(output, str) and output.lower() == ISO_8601
+        return datetime.date if iso else None
+    if method is serializers.DateTimeField.to_representation:
+        if hasattr(field, "timezone") or not settings.USE_TZ:
+            return None
+        output = getattr(field, "format", api_settings.DATETIME_FORMAT)
+        iso = isinstance(output, str) and output.lower() == ISO_8601
+        return datetime.datetime if iso else None
+    return None
 
 
 def _iso_datetime(field, value, zone) -> str:
     """DRF's ``DateTimeField.to_representation`` of an aware datetime in
     ``zone`` (the current time zone); anything else goes to DRF's."""
-    if not isinstance(value, datetime.datetime) or not timezone.is_aware(value):
+    if type(value) is not datetime.datetime or value.utcoffset() is None:
         return field.to_representation(value)
     try:
         text = value.astimezone(zone).isoformat()
