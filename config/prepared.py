@@ -114,7 +114,7 @@ def _converted(rows, converters, connection) -> list[tuple]:
     """The rows with the ORM's converters applied (``apply_converters``), each
     distinct value of a column converted once (a symptom's uuid, say, repeats
     on every score of a page)."""
-    columns = [
+    columns: list[tuple[int, list, Any, dict]] = [
         (position, convs, expression, {})
         for position, (convs, expression) in converters.items()
     ]

@@ -376,7 +376,10 @@ class EntryViewSet(viewsets.GenericViewSet):
             raise exceptions.ValidationError(
                 {"to": [_("The end date is before the start date.")]}
             )
-        page = self.paginate_queryset(EntryPages(request.user, start, end))
+        # The pagination orders, filters and slices; EntryPages does those.
+        page: list[Entry] | None = self.paginate_queryset(
+            EntryPages(request.user, start, end)  # type: ignore[arg-type]
+        )
         attach_score_pairs(page or [])
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

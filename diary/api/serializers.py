@@ -117,17 +117,19 @@ class SymptomSerializer(serializers.ModelSerializer):
 
 
 class PrebuiltFieldsMixin:
-    """The serializer's fields are built once per class (``get_fields``: the
-    deep copies of the declared fields and, for a model serializer, the fields
-    it derives from the model), and each instance gets its own shallow copies of
-    them, which it then binds. Building them for every instance was a large part
-    of the daily write's cost.
-
-    Safe because ``get_fields`` here depends on the class alone (not on the
-    instance, its data or its context) and a field's state after ``__init__`` is
-    only read, never changed, by DRF: binding sets attributes on the copy, and
-    the validators list (which a caller may replace on its instance) is copied
-    too. A nested serializer keeps DRF's deep copy: it has state of its own."""
+    # The serializer's fields are built once per class (``get_fields``: the
+    # deep copies of the declared fields and, for a model serializer, the fields
+    # it derives from the model), and each instance gets its own shallow copies of
+    # them, which it then binds. Building them for every instance was a large part
+    # of the daily write's cost.
+    #
+    # Safe because ``get_fields`` here depends on the class alone (not on the
+    # instance, its data or its context) and a field's state after ``__init__`` is
+    # only read, never changed, by DRF: binding sets attributes on the copy, and
+    # the validators list (which a caller may replace on its instance) is copied
+    # too. A nested serializer keeps DRF's deep copy: it has state of its own.
+    # (A comment, not a docstring: the schema would take it as the description
+    # of every serializer using the mixin.)
 
     def get_fields(self):
         cls = type(self)
@@ -200,7 +202,9 @@ class EntryListSerializer(serializers.ListSerializer):
     def to_representation(self, data):
         if isinstance(data, models.manager.BaseManager):
             data = data.all()
-        return self.child.represent_all(data)
+        child = self.child
+        assert isinstance(child, EntrySerializer)
+        return child.represent_all(data)
 
 
 class EntrySerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
@@ -350,7 +354,8 @@ def _fast_kind(field: serializers.Field) -> type | None:
     if method is serializers.CharField.to_representation:
         return str
     if method is serializers.UUIDField.to_representation:
-        return uuid_lib.UUID if field.uuid_format == "hex_verbose" else None
+        verbose = getattr(field, "uuid_format", None) == "hex_verbose"
+        return uuid_lib.UUID if verbose else None
     if method is serializers.DateField.to_representation:
         output = getattr(field, "format", api_settings.DATE_FORMAT)
         iso = isinstance(output, str) and output.lower() == ISO_8601
