@@ -58,21 +58,26 @@ class _Compiled:
 
 
 class PreparedSelect:
-    """``build(*values)`` returns the queryset; ``fields`` are the model fields
-    that prepare each value for the database (as the lookups do), and
-    ``placeholders(n)`` returns ``n`` values to compile it with: distinct, and
-    unlike any constant of the query (they are never sent to the database). ``rows(using, *values)`` answers what
-    ``list(build(*values))`` would, for a ``values_list`` queryset."""
+    """``build(*values)`` returns a ``values_list`` queryset and
+    ``placeholders(n)`` ``n`` values to compile it with: distinct, and unlike
+    any constant of the query (they are never sent to the database).
+    ``rows(fields, values)`` answers what ``list(build(*values))`` would;
+    ``fields`` are the model fields that prepare each value for the database
+    (as the lookups do). With ``repeats``, each distinct value of a column is
+    converted once (for columns whose values repeat from row to row)."""
 
     def __init__(
         self,
         name: str,
         build: Callable[..., QuerySet],
         placeholders: Callable[[int], Sequence[Any]],
+        *,
+        repeats: bool = False,
     ):
         self.name = name
         self.build = build
         self.placeholders = placeholders
+        self.repeats = repeats
 
     def rows(self, fields: Sequence[Field], values: Sequence[Any], using="default"):
         connection = connections[using]
@@ -99,9 +104,13 @@ class PreparedSelect:
         compiler = compiled.compiler
         if compiler.has_extra_select:
             rows = [row[: compiler.col_count] for row in rows]
-        if compiled.converters:
+        if not compiled.converters:
+            return [tuple(row) for row in rows]
+        if self.repeats:
             return _converted(rows, compiled.converters, connection)
-        return [tuple(row) for row in rows]
+        return [
+            tuple(row) for row in compiler.apply_converters(rows, compiled.converters)
+        ]
 
 
 # Converters give the same value for the same database value; of these types it

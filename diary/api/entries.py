@@ -68,6 +68,7 @@ _SCORE_PAIRS = PreparedSelect(
     "diary.score_pairs",
     _score_pairs_query,
     lambda n: [-1 - i for i in range(n)],
+    repeats=True,  # A symptom's uuid on each of its scores.
 )
 # Pages of more entries than this compile their own query.
 _SCORE_PAIRS_PREPARED_MAX = 64

@@ -198,3 +198,28 @@ def test_entry_pages_refuse_what_the_pagination_never_asks(alice):
     # pagination answers with 404.
     with pytest.raises(ValidationError):
         pages.order_by("-date").filter(date__lt="2026-13-45")[0:51]
+
+
+@pytest.mark.django_db
+def test_score_pairs_are_the_orms_for_small_and_large_pages(alice):
+    from diary.api.entries import _score_pairs_query, attach_score_pairs
+    from diary.models import SymptomScore
+
+    symptoms = tracked(alice)
+    for n in range(1, 70):  # beyond the prepared sizes too
+        scores = {s.pk: (n + i) % 11 for i, s in enumerate(symptoms[: n % 4])}
+        make_entry(alice, days_ago(alice, n), scores)
+    entries = list(Entry.objects.for_user(alice))
+    for page in (entries[:1], entries[:30], entries):
+        attach_score_pairs(page)
+        rows = list(_score_pairs_query(*[e.pk for e in page]))
+        assert rows == list(
+            SymptomScore.objects.filter(entry__in=page)
+            .order_by("symptom__default_position", "symptom_id")
+            .values_list("entry_id", "symptom__uuid", "score")
+        )
+        for entry in page:
+            assert entry.api_scores == [
+                (str(u), score) for entry_id, u, score in rows if entry_id == entry.pk
+            ]
+    assert any(entry.api_scores for entry in entries)
