@@ -378,7 +378,6 @@ def _constraint_error(error: IntegrityError) -> ValidationError:
 _UNREAD = object()
 
 
-@transaction.atomic
 def entry_upsert(
     *,
     user: User,
@@ -390,6 +389,7 @@ def entry_upsert(
     current: Entry | None | object = _UNREAD,
     uuid_checked: bool = False,
     version: int | None = None,
+    savepoint: bool = True,
 ) -> tuple[Entry, bool]:
     """Create or replace the user's entry for ``date``. Returns (entry, created).
 
@@ -405,110 +405,118 @@ def entry_upsert(
     scores prefetched after taking the owner's lock (``api.sync.lock_owner``);
     ``uuid_checked`` says they found no tombstone for ``uuid``, and ``version``
     is the owner's change counter they raised (``next_sync_version``) in this
-    transaction.
+    transaction. A caller whose transaction ends with any error the service
+    raises (as the API's does) may pass ``savepoint=False`` to spare the nested
+    block's SAVEPOINT and RELEASE; one that catches the error and goes on using
+    its transaction must not.
     The returned entry has its scores prefetched, so nothing is read back.
 
     The day's rules are checked in Python (field validators, choices) and stay in
     the database as constraints; a constraint the write still breaks is a
     ``ValidationError`` naming the field, never a 500.
     """
-    validate_not_future(user=user, date=date, field="date")
-    unknown = set(fields) - set(ENTRY_FIELDS)
-    if unknown:
-        raise ValueError(f"Unknown entry fields: {sorted(unknown)}")
-    if available_symptom_ids is None:
-        allowed = set(
-            Symptom.objects.available_to(user)
-            .filter(pk__in=list(scores))
-            .values_list("pk", flat=True)
-        )
-    else:
-        allowed = set(available_symptom_ids)
-    errors = {}
-    for symptom_id, score in scores.items():
-        if symptom_id not in allowed:
-            errors[f"symptom_{symptom_id}"] = _("Unknown symptom.")
-        elif score is not None and not (
-            isinstance(score, int) and not isinstance(score, bool) and 0 <= score <= 10
-        ):
-            errors[f"symptom_{symptom_id}"] = _("Scores go from 0 to 10.")
-    if errors:
-        raise ValidationError(errors)
-
-    # The version bump locks the user's row first, so two requests for the same
-    # day queue here and the second one finds (and edits) the first one's entry.
-    if version is None:
-        version = next_sync_version(user)
-    if current is _UNREAD:
-        found = (
-            Entry.objects.select_for_update()
-            .prefetch_related("scores")
-            .filter(user=user, date=date)
-            .first()
-        )
-    else:
-        found = current  # type: ignore[assignment]
-    created = found is None
-    if found is not None:
-        entry = found
-        existing = {s.symptom_id: s for s in found.scores.all()}
-    else:
-        if not uuid_checked:
-            _refuse_deleted(Tombstone.Kind.ENTRY, uuid)
-        entry = Entry(user=user, date=date)
-        if uuid is not None:
-            entry.uuid = uuid
-        existing = {}
-    for name, value in fields.items():
-        setattr(entry, name, "" if name == "notes" and value is None else value)
-    # Field rules only: the constraints are the database's to enforce (checking
-    # them here would cost a query each), and the owner's lock rules out a
-    # second entry for the day.
-    entry.full_clean(
-        exclude=["user", "uuid"], validate_unique=False, validate_constraints=False
-    )
-    entry.sync_version = version
-    try:
-        entry.save()
-    except IntegrityError as error:
-        raise _constraint_error(error) from None
-
-    cleared = [sid for sid, s in scores.items() if s is None and sid in existing]
-    if cleared:
-        SymptomScore.objects.filter(entry=entry, symptom_id__in=cleared).delete()
-    changed = []
-    for symptom_id, score in scores.items():
-        if score is None:
-            existing.pop(symptom_id, None)
-            continue
-        present = existing.get(symptom_id)
-        if present is None:
-            present = SymptomScore(entry=entry, symptom_id=symptom_id, score=score)
-            existing[symptom_id] = present
-            changed.append(present)
-        elif present.score != score:
-            present.score = score
-            changed.append(present)
-    if changed:
-        # New and changed scores in one statement (INSERT ... ON CONFLICT DO
-        # UPDATE on both databases).
-        try:
-            SymptomScore.objects.bulk_create(
-                [
-                    SymptomScore(entry=entry, symptom_id=s.symptom_id, score=s.score)
-                    for s in changed
-                ],
-                update_conflicts=True,
-                unique_fields=["entry", "symptom"],
-                update_fields=["score"],
+    with transaction.atomic(savepoint=savepoint):
+        validate_not_future(user=user, date=date, field="date")
+        unknown = set(fields) - set(ENTRY_FIELDS)
+        if unknown:
+            raise ValueError(f"Unknown entry fields: {sorted(unknown)}")
+        if available_symptom_ids is None:
+            allowed = set(
+                Symptom.objects.available_to(user)
+                .filter(pk__in=list(scores))
+                .values_list("pk", flat=True)
             )
+        else:
+            allowed = set(available_symptom_ids)
+        errors = {}
+        for symptom_id, score in scores.items():
+            if symptom_id not in allowed:
+                errors[f"symptom_{symptom_id}"] = _("Unknown symptom.")
+            elif score is not None and not (
+                isinstance(score, int)
+                and not isinstance(score, bool)
+                and 0 <= score <= 10
+            ):
+                errors[f"symptom_{symptom_id}"] = _("Scores go from 0 to 10.")
+        if errors:
+            raise ValidationError(errors)
+
+        # The version bump locks the user's row first, so two requests for the same
+        # day queue here and the second one finds (and edits) the first one's entry.
+        if version is None:
+            version = next_sync_version(user)
+        if current is _UNREAD:
+            found = (
+                Entry.objects.select_for_update()
+                .prefetch_related("scores")
+                .filter(user=user, date=date)
+                .first()
+            )
+        else:
+            found = current  # type: ignore[assignment]
+        created = found is None
+        if found is not None:
+            entry = found
+            existing = {s.symptom_id: s for s in found.scores.all()}
+        else:
+            if not uuid_checked:
+                _refuse_deleted(Tombstone.Kind.ENTRY, uuid)
+            entry = Entry(user=user, date=date)
+            if uuid is not None:
+                entry.uuid = uuid
+            existing = {}
+        for name, value in fields.items():
+            setattr(entry, name, "" if name == "notes" and value is None else value)
+        # Field rules only: the constraints are the database's to enforce (checking
+        # them here would cost a query each), and the owner's lock rules out a
+        # second entry for the day.
+        entry.full_clean(
+            exclude=["user", "uuid"], validate_unique=False, validate_constraints=False
+        )
+        entry.sync_version = version
+        try:
+            entry.save()
         except IntegrityError as error:
             raise _constraint_error(error) from None
-    if changed or cleared:
-        # The week's and month's totals the trends chart reads (diary.rollups).
-        rollups.refresh(user.pk, [date])
-    entry._prefetched_objects_cache = {"scores": list(existing.values())}  # type: ignore[attr-defined]
-    return entry, created
+
+        cleared = [sid for sid, s in scores.items() if s is None and sid in existing]
+        if cleared:
+            SymptomScore.objects.filter(entry=entry, symptom_id__in=cleared).delete()
+        changed = []
+        for symptom_id, score in scores.items():
+            if score is None:
+                existing.pop(symptom_id, None)
+                continue
+            present = existing.get(symptom_id)
+            if present is None:
+                present = SymptomScore(entry=entry, symptom_id=symptom_id, score=score)
+                existing[symptom_id] = present
+                changed.append(present)
+            elif present.score != score:
+                present.score = score
+                changed.append(present)
+        if changed:
+            # New and changed scores in one statement (INSERT ... ON CONFLICT DO
+            # UPDATE on both databases).
+            try:
+                SymptomScore.objects.bulk_create(
+                    [
+                        SymptomScore(
+                            entry=entry, symptom_id=s.symptom_id, score=s.score
+                        )
+                        for s in changed
+                    ],
+                    update_conflicts=True,
+                    unique_fields=["entry", "symptom"],
+                    update_fields=["score"],
+                )
+            except IntegrityError as error:
+                raise _constraint_error(error) from None
+        if changed or cleared:
+            # The week's and month's totals the trends chart reads (diary.rollups).
+            rollups.refresh(user.pk, [date])
+        entry._prefetched_objects_cache = {"scores": list(existing.values())}  # type: ignore[attr-defined]
+        return entry, created
 
 
 @transaction.atomic

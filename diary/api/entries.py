@@ -9,8 +9,9 @@ name symptoms by uuid. Every write goes through ``services.entry_upsert`` /
 """
 
 import datetime
+import uuid as uuid_lib
 
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import F, Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -18,7 +19,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.response import Response
 
+from accounts.models import User
 from config.api.fields import DiaryDateField
+from config.prepared import PreparedSelect
 
 from .. import services
 from ..models import Entry, Symptom, SymptomScore, Tombstone
@@ -53,20 +56,225 @@ def entries_with_scores(queryset):
     )
 
 
-def attach_score_pairs(entries: list[Entry]) -> None:
-    """Each entry's scores as ``(symptom uuid, score)`` pairs in ``api_scores``,
-    for a page of entries in one query of plain rows (no model per score), which
-    ``EntrySerializer`` uses instead of ``entry.scores``."""
-    pairs: dict[int, list[tuple]] = {entry.pk: [] for entry in entries}
-    rows = (
-        SymptomScore.objects.filter(entry_id__in=list(pairs))
+def _score_pairs_query(*entry_ids):
+    return (
+        SymptomScore.objects.filter(entry_id__in=entry_ids)
         .order_by("symptom__default_position", "symptom_id")
         .values_list("entry_id", "symptom__uuid", "score")
     )
-    for entry_id, symptom_uuid, score in rows:
-        pairs[entry_id].append((symptom_uuid, score))
+
+
+_SCORE_PAIRS = PreparedSelect(
+    "diary.score_pairs",
+    _score_pairs_query,
+    lambda n: [-1 - i for i in range(n)],
+    repeats=True,  # A symptom's uuid on each of its scores.
+)
+# Pages of more entries than this compile their own query.
+_SCORE_PAIRS_PREPARED_MAX = 64
+
+
+def attach_score_pairs(entries: list[Entry]) -> None:
+    """Each entry's scores as ``(symptom uuid, score)`` pairs in ``api_scores``,
+    for a page of entries in one query of plain rows (no model per score), which
+    ``EntrySerializer`` uses instead of ``entry.scores``. The uuids come as
+    text, each symptom's made once."""
+    pairs: dict[int, list[tuple]] = {entry.pk: [] for entry in entries}
+    ids = list(pairs)
+    if not ids:
+        rows: list = []
+    elif len(ids) > _SCORE_PAIRS_PREPARED_MAX:
+        rows = list(_score_pairs_query(*ids))
+    else:
+        entry_id = SymptomScore._meta.get_field("entry")
+        rows = _SCORE_PAIRS.rows(
+            [entry_id] * len(ids), ids, using=router.db_for_read(SymptomScore)
+        )
+    text: dict = {}
+    for entry_pk, symptom_uuid, score in rows:
+        symptom = text.get(symptom_uuid)
+        if symptom is None:
+            symptom = text[symptom_uuid] = str(symptom_uuid)
+        pairs[entry_pk].append((symptom, score))
     for entry in entries:
         entry.api_scores = pairs[entry.pk]  # type: ignore[attr-defined]
+
+
+_ENTRY_COLUMNS = tuple(field.attname for field in Entry._meta.concrete_fields)
+_SCORE_COLUMNS = ("id", "entry_id", "symptom_id", "score")
+
+
+def _entry_with_scores_query(user_pk, day: datetime.date):
+    return (
+        Entry.objects.filter(user_id=user_pk, date=day)
+        .order_by("scores__symptom__default_position", "scores__symptom_id")
+        .values_list(
+            *_ENTRY_COLUMNS,
+            "scores__id",
+            "scores__symptom_id",
+            "scores__score",
+            "scores__symptom__uuid",
+            "scores__symptom__default_position",
+        )
+    )
+
+
+# Placeholders to compile the queries with (never sent to the database).
+_NO_USER = -982451653
+_NO_DAY = datetime.date(1901, 2, 3)
+_NO_DAYS = (_NO_DAY, datetime.date(1901, 2, 4), datetime.date(1901, 2, 5))
+
+_ENTRY_WITH_SCORES = PreparedSelect(
+    "diary.entry_with_scores",
+    _entry_with_scores_query,
+    lambda _n: (_NO_USER, _NO_DAY),
+)
+
+
+def _symptoms_query(user_pk, *uuids):
+    return (
+        Symptom.objects.available_to(User(pk=user_pk))
+        .filter(uuid__in=uuids)
+        .values_list("uuid", "pk", "default_position")
+    )
+
+
+_SYMPTOMS = PreparedSelect(
+    "diary.available_symptoms_by_uuid",
+    _symptoms_query,
+    lambda n: (_NO_USER, *(uuid_lib.UUID(int=i + 1) for i in range(n - 1))),
+)
+# Requests listing more symptoms than this compile their own query.
+_SYMPTOMS_PREPARED_MAX = 64
+
+
+def available_symptoms(user, uuids: list) -> list[tuple]:
+    """``(uuid, id, position)`` of the symptoms among ``uuids`` available to the
+    user (the catalogue and their own), as ``Symptom.objects.available_to``."""
+    distinct = list(dict.fromkeys(uuids))
+    if not distinct:
+        return []
+    if len(distinct) > _SYMPTOMS_PREPARED_MAX:
+        return list(_symptoms_query(user.pk, *distinct))
+    uuid_field = Symptom._meta.get_field("uuid")
+    return _SYMPTOMS.rows(
+        (Symptom._meta.get_field("owner"), *(uuid_field for _ in distinct)),
+        (user.pk, *distinct),
+        using=router.db_for_read(Symptom),
+    )
+
+
+def entry_with_scores(user, day: datetime.date) -> Entry | None:
+    """The user's entry for ``day`` with its scores, as ``entries_with_scores``
+    gives them (in catalogue order, each with ``symptom_uuid`` and
+    ``symptom_position``), in one query: the entry's columns LEFT JOINed to its
+    scores, read as plain rows (and compiled once: ``config.prepared``)."""
+    db = router.db_for_read(Entry)
+    rows = _ENTRY_WITH_SCORES.rows(
+        (Entry._meta.get_field("user"), Entry._meta.get_field("date")),
+        (user.pk, day),
+        using=db,
+    )
+    if not rows:
+        return None
+    width = len(_ENTRY_COLUMNS)
+    entry = Entry.from_db(db, _ENTRY_COLUMNS, rows[0][:width])
+    scores = []
+    for row in rows:
+        score_id, symptom_id, score, symptom_uuid, position = row[width:]
+        if score_id is None:  # An entry without scores: one row, all NULL.
+            continue
+        item = SymptomScore.from_db(
+            db, _SCORE_COLUMNS, (score_id, entry.pk, symptom_id, score)
+        )
+        item.symptom_uuid = symptom_uuid  # type: ignore[attr-defined]
+        item.symptom_position = position  # type: ignore[attr-defined]
+        scores.append(item)
+    entry._prefetched_objects_cache = {"scores": scores}  # type: ignore[attr-defined]
+    return entry
+
+
+def _entry_page_query(user_pk, *days, start=False, end=False, after="", ordering=()):
+    queryset = Entry.objects.filter(user_id=user_pk)
+    days_left = list(days)
+    if start:
+        queryset = queryset.filter(date__gte=days_left.pop(0))
+    if end:
+        queryset = queryset.filter(date__lte=days_left.pop(0))
+    queryset = queryset.order_by(*ordering)
+    if after:
+        queryset = queryset.filter(**{f"date__{after}": days_left.pop(0)})
+    return queryset
+
+
+class EntryPages:
+    """The user's entries (from ``start`` to ``end``, each optional) as the
+    cursor pagination reads them: it orders them, filters them by its position
+    and takes a slice, which runs a query compiled once per shape
+    (``config.prepared``) and gives the entries as the ORM does. Any other use
+    is refused; a slice not from the start (the pagination's offset, only when
+    entries share a date, which they never do) runs the ORM's query."""
+
+    def __init__(self, user, start=None, end=None, ordering=(), after=None):
+        self.user, self.start, self.end = user, start, end
+        self.ordering, self.after = tuple(ordering), after
+
+    def order_by(self, *ordering: str) -> "EntryPages":
+        if not all(field in ("date", "-date") for field in ordering):
+            raise ValueError(f"Entries are paged by date, not {ordering}.")
+        return EntryPages(self.user, self.start, self.end, ordering, self.after)
+
+    def filter(self, **position) -> "EntryPages":
+        ((lookup, value),) = position.items()
+        if lookup not in ("date__lt", "date__gt") or self.after is not None:
+            raise ValueError(f"Entries are paged by date, not {lookup}.")
+        return EntryPages(
+            self.user, self.start, self.end, self.ordering, (lookup[6:], value)
+        )
+
+    def _shape(self) -> dict:
+        return {
+            "start": self.start is not None,
+            "end": self.end is not None,
+            "after": self.after[0] if self.after else "",
+            "ordering": self.ordering,
+        }
+
+    def _days(self) -> list:
+        days = [day for day in (self.start, self.end) if day is not None]
+        return days + ([self.after[1]] if self.after else [])
+
+    def queryset(self):
+        """The ORM's queryset of the same entries, in the same order."""
+        return _entry_page_query(self.user.pk, *self._days(), **self._shape())
+
+    def __getitem__(self, bounds: slice) -> list[Entry]:
+        if not isinstance(bounds, slice) or bounds.step is not None:
+            raise TypeError("Entries are read a page (a slice) at a time.")
+        if bounds.start not in (None, 0) or bounds.stop is None:
+            return list(self.queryset()[bounds])
+        shape = self._shape()
+        limit = bounds.stop
+
+        def build(user_pk, *days):
+            return _entry_page_query(user_pk, *days, **shape)[:limit].values_list(
+                *_ENTRY_COLUMNS
+            )
+
+        days = self._days()
+        prepared = PreparedSelect(
+            f"diary.entry_page:{sorted(shape.items())}:{limit}",
+            build,
+            lambda n: (_NO_USER, *_NO_DAYS[: n - 1]),
+        )
+        date = Entry._meta.get_field("date")
+        db = router.db_for_read(Entry)
+        rows = prepared.rows(
+            (Entry._meta.get_field("user"), *(date for _ in days)),
+            (self.user.pk, *days),
+            using=db,
+        )
+        return [Entry.from_db(db, _ENTRY_COLUMNS, row) for row in rows]
 
 
 def _parse_date(value, field: str) -> datetime.date:
@@ -147,9 +355,15 @@ class EntryViewSet(viewsets.GenericViewSet):
     def _day(self) -> datetime.date:
         return _parse_date(self.kwargs["date"], "date")
 
-    def _response(self, entry: Entry, status_code: int = status.HTTP_200_OK):
+    def _response(
+        self, entry: Entry, status_code: int = status.HTTP_200_OK, serializer=None
+    ):
+        """The entry with its ETag; ``serializer`` is the request's own (already
+        built), which answers as well as a new one would."""
+        if serializer is None:
+            serializer = self.get_serializer(entry)
         return Response(
-            self.get_serializer(entry).data,
+            serializer.to_representation(entry),
             status=status_code,
             headers={"ETag": entry.etag},
         )
@@ -163,12 +377,10 @@ class EntryViewSet(viewsets.GenericViewSet):
             raise exceptions.ValidationError(
                 {"to": [_("The end date is before the start date.")]}
             )
-        queryset = Entry.objects.for_user(request.user)
-        if start:
-            queryset = queryset.filter(date__gte=start)
-        if end:
-            queryset = queryset.filter(date__lte=end)
-        page = self.paginate_queryset(queryset)
+        # The pagination orders, filters and slices; EntryPages does those.
+        page: list[Entry] | None = self.paginate_queryset(
+            EntryPages(request.user, start, end)  # type: ignore[arg-type]
+        )
         attach_score_pairs(page or [])
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -223,7 +435,8 @@ class EntryViewSet(viewsets.GenericViewSet):
             version = services.next_sync_version(user)
             current = None
             if mode != self.POST:
-                current = self.get_queryset().filter(date=day).first()
+                assert day is not None
+                current = entry_with_scores(user, day)
                 if mode == self.PATCH and current is None:
                     raise exceptions.NotFound
 
@@ -233,7 +446,7 @@ class EntryViewSet(viewsets.GenericViewSet):
             if mode == self.POST:
                 retried = self._retried_post(request.data)
                 if retried is not None:
-                    return self._response(retried)
+                    return self._response(retried, serializer=serializer)
             else:
                 check_if_match(request, current, lambda: self._current_or_none(current))
             data = dict(serializer.validated_data)
@@ -244,7 +457,7 @@ class EntryViewSet(viewsets.GenericViewSet):
                         {"date": [_("This field is required.")]}
                     )
                 day = body_date
-                current = self.get_queryset().filter(date=day).first()
+                current = entry_with_scores(user, day)
             elif body_date is not None and body_date != day:
                 raise exceptions.ValidationError(
                     {"date": [_("The date in the body does not match the URL.")]}
@@ -269,6 +482,8 @@ class EntryViewSet(viewsets.GenericViewSet):
                     current=current,
                     uuid_checked=True,
                     version=version,
+                    # Any error ends this request's transaction: no savepoint.
+                    savepoint=False,
                 )
         # The answer is built from what was written, not read back: the scores
         # come back from the service, their symptoms' uuids from the lookup above.
@@ -282,7 +497,9 @@ class EntryViewSet(viewsets.GenericViewSet):
             key=lambda s: (s.symptom_position, s.symptom_id),  # type: ignore[attr-defined]
         )
         return self._response(
-            entry, status.HTTP_201_CREATED if created else status.HTTP_200_OK
+            entry,
+            status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            serializer=serializer,
         )
 
     def _current_or_none(self, entry: Entry | None) -> dict | None:
@@ -326,9 +543,7 @@ class EntryViewSet(viewsets.GenericViewSet):
         uuids = [item["symptom_uuid"] for item in items]
         symptoms = {
             uuid: (pk, position)
-            for uuid, pk, position in Symptom.objects.available_to(user)
-            .filter(uuid__in=uuids)
-            .values_list("uuid", "pk", "default_position")
+            for uuid, pk, position in available_symptoms(user, uuids)
         }
         ids = {uuid: pk for uuid, (pk, _position) in symptoms.items()}
         errors: list[dict] = []

@@ -7,15 +7,21 @@ in the tracked list too. Every object carries ``sync_version`` and
 ``updated_at``.
 """
 
+import copy
+import datetime
 import re
+import uuid as uuid_lib
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
 from accounts.models import User, time_zone_choices
@@ -110,6 +116,42 @@ class SymptomSerializer(serializers.ModelSerializer):
 # ------------------------------------------------------------------------ entries
 
 
+class PrebuiltFieldsMixin:
+    # The serializer's fields are built once per class (``get_fields``: the
+    # deep copies of the declared fields and, for a model serializer, the fields
+    # it derives from the model), and each instance gets its own shallow copies of
+    # them, which it then binds. Building them for every instance was a large part
+    # of the daily write's cost.
+    #
+    # Safe because ``get_fields`` here depends on the class alone (not on the
+    # instance, its data or its context) and a field's state after ``__init__`` is
+    # only read, never changed, by DRF: binding sets attributes on the copy, and
+    # the validators list (which a caller may replace on its instance) is copied
+    # too. A nested serializer keeps DRF's deep copy: it has state of its own.
+    # (A comment, not a docstring: the schema would take it as the description
+    # of every serializer using the mixin.)
+
+    def get_fields(self):
+        cls = type(self)
+        prototype = cls.__dict__.get("_prebuilt_fields")
+        if prototype is None:
+            prototype = super().get_fields()  # type: ignore[misc]
+            cls._prebuilt_fields = prototype  # type: ignore[attr-defined]
+        return {name: _field_copy(field) for name, field in prototype.items()}
+
+
+def _field_copy(field: serializers.Field) -> serializers.Field:
+    if isinstance(field, serializers.BaseSerializer):
+        return copy.deepcopy(field)
+    new = object.__new__(type(field))
+    state = new.__dict__
+    state.update(field.__dict__)
+    if "_validators" in state:
+        state["_validators"] = list(state["_validators"])
+    state["error_messages"] = dict(state["error_messages"])
+    return new
+
+
 class FlatListSerializer(serializers.ListSerializer):
     """Errors about the list itself (not a list, too long) name the field, not
     ``field.non_field_errors``."""
@@ -126,7 +168,7 @@ class FlatListSerializer(serializers.ListSerializer):
             raise
 
 
-class ScoreSerializer(serializers.Serializer):
+class ScoreSerializer(PrebuiltFieldsMixin, serializers.Serializer):
     symptom = StrictUUIDField(source="symptom_uuid", help_text=_("A symptom's uuid."))
     score = StrictIntegerField(
         min_value=0,
@@ -154,7 +196,18 @@ def zero_to_ten(**kwargs) -> serializers.IntegerField:
     )
 
 
-class EntrySerializer(serializers.ModelSerializer):
+class EntryListSerializer(serializers.ListSerializer):
+    """A page of entries: ``EntrySerializer.represent_all``."""
+
+    def to_representation(self, data):
+        if isinstance(data, models.manager.BaseManager):
+            data = data.all()
+        child = self.child
+        assert isinstance(child, EntrySerializer)
+        return child.represent_all(data)
+
+
+class EntrySerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
     """One day. Every field is optional; `null` is "not answered", never zero."""
 
     uuid = StrictUUIDField(
@@ -204,29 +257,128 @@ class EntrySerializer(serializers.ModelSerializer):
             *SYNC_FIELDS,
         ]
         read_only_fields = SYNC_FIELDS
+        list_serializer_class = EntryListSerializer
+
+    def _representation_plan(self) -> list[tuple]:
+        """``(name, model attribute or None, field, fast kind)`` per readable
+        field, worked out once per serializer (a list serializer's child answers
+        every row): a field reading one of the model's columns is read with
+        ``getattr``, which is all DRF's ``get_attribute`` does for it, and the
+        kinds of ``_fast_kind`` are written as DRF would write them."""
+        plan = self.__dict__.get("_plan")
+        if plan is None:
+            columns = {field.attname for field in Entry._meta.concrete_fields}
+            plan = []
+            for field in self._readable_fields:
+                attrs = field.source_attrs
+                simple = len(attrs) == 1 and attrs[0] in columns
+                plan.append(
+                    (
+                        str(field.field_name),
+                        attrs[0] if simple else None,
+                        field,
+                        _fast_kind(field),
+                    )
+                )
+            self.__dict__["_plan"] = plan
+        return plan
 
     def to_representation(self, instance):
-        """As DRF's, but the scores are plain pairs built directly from the
-        rows (``api_scores`` set by ``entries.attach_score_pairs``, or the
-        prefetched scores with their ``symptom_uuid``): a nested serializer per
-        score was most of the cost of a month of entries."""
-        data: dict[str, Any] = {}
-        for field in self._readable_fields:
-            name = str(field.field_name)
-            if name == "scores":
-                pairs = getattr(instance, "api_scores", None)
-                if pairs is None:
-                    pairs = [(s.symptom_uuid, s.score) for s in instance.scores.all()]
-                data[name] = [
-                    {"symptom": str(symptom), "score": score}
-                    for symptom, score in pairs
-                ]
-                continue
-            attribute = field.get_attribute(instance)
-            data[name] = (
-                None if attribute is None else field.to_representation(attribute)
-            )
-        return data
+        return self.represent_all([instance])[0]
+
+    def represent_all(self, instances) -> list[dict[str, Any]]:
+        """As DRF's ``to_representation`` of each, but the scores are plain pairs
+        built directly from the rows (``api_scores`` set by
+        ``entries.attach_score_pairs``, or the prefetched scores with their
+        ``symptom_uuid``): a nested serializer per score was most of the cost of
+        a month of entries. The current time zone is looked up once."""
+        plan = self._representation_plan()
+        zone = timezone.get_current_timezone() if settings.USE_TZ else None
+        answers = []
+        for instance in instances:
+            data: dict[str, Any] = {}
+            for name, attr, field, kind in plan:
+                if name == "scores":
+                    pairs = getattr(instance, "api_scores", None)
+                    if pairs is None:
+                        pairs = [
+                            (s.symptom_uuid, s.score) for s in instance.scores.all()
+                        ]
+                    data[name] = [
+                        {"symptom": str(symptom), "score": score}
+                        for symptom, score in pairs
+                    ]
+                    continue
+                if attr is not None:
+                    value = getattr(instance, attr)
+                else:
+                    value = field.get_attribute(instance)
+                if value is None:
+                    data[name] = None
+                elif kind is None:
+                    data[name] = field.to_representation(value)
+                elif kind is int or kind is str:
+                    # IntegerField's int(value), CharField's str(value).
+                    data[name] = (
+                        value if type(value) is kind else field.to_representation(value)
+                    )
+                elif kind is datetime.date:  # DateField, ISO 8601
+                    data[name] = (
+                        value.isoformat()
+                        if type(value) is datetime.date
+                        else field.to_representation(value)
+                    )
+                elif kind is uuid_lib.UUID:  # UUIDField, hex_verbose
+                    data[name] = (
+                        str(value)
+                        if type(value) is uuid_lib.UUID
+                        else field.to_representation(value)
+                    )
+                else:  # DateTimeField, ISO 8601 in the current time zone
+                    data[name] = _iso_datetime(field, value, zone)
+            answers.append(data)
+        return answers
+
+
+def _fast_kind(field: serializers.Field) -> type | None:
+    """Fields whose DRF representation ``EntrySerializer.represent_all`` writes
+    itself, for values of exactly the type named (any other value, and any other
+    field, goes to the field's own ``to_representation``): ``int`` for
+    IntegerField (``int(value)``), ``str`` for CharField (``str(value)``),
+    ``datetime.date`` for an ISO 8601 DateField, ``uuid.UUID`` for a hex_verbose
+    UUIDField and ``datetime.datetime`` for an ISO 8601 DateTimeField without a
+    time zone of its own (with ``USE_TZ``)."""
+    method = type(field).to_representation
+    if method is serializers.IntegerField.to_representation:
+        return int
+    if method is serializers.CharField.to_representation:
+        return str
+    if method is serializers.UUIDField.to_representation:
+        verbose = getattr(field, "uuid_format", None) == "hex_verbose"
+        return uuid_lib.UUID if verbose else None
+    if method is serializers.DateField.to_representation:
+        output = getattr(field, "format", api_settings.DATE_FORMAT)
+        iso = isinstance(output, str) and output.lower() == ISO_8601
+        return datetime.date if iso else None
+    if method is serializers.DateTimeField.to_representation:
+        if hasattr(field, "timezone") or not settings.USE_TZ:
+            return None
+        output = getattr(field, "format", api_settings.DATETIME_FORMAT)
+        iso = isinstance(output, str) and output.lower() == ISO_8601
+        return datetime.datetime if iso else None
+    return None
+
+
+def _iso_datetime(field, value, zone) -> str:
+    """DRF's ``DateTimeField.to_representation`` of an aware datetime in
+    ``zone`` (the current time zone); anything else goes to DRF's."""
+    if type(value) is not datetime.datetime or value.utcoffset() is None:
+        return field.to_representation(value)
+    try:
+        text = value.astimezone(zone).isoformat()
+    except OverflowError:
+        return field.to_representation(value)
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 # ------------------------------------------------------------------------ crashes

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from diary import services
+from diary.api.entries import entries_with_scores
 from diary.models import Entry, SymptomScore
 from tests.api.test_entries import days_ago, detail, tracked
 from tests.factories import TrackedSymptomFactory
@@ -178,3 +179,122 @@ def test_the_fast_entry_representation_is_drfs_own(alice, ten_symptoms):
         generic = serializers.ModelSerializer.to_representation(serializer, entry)
         generic["scores"] = [dict(item) for item in generic["scores"]]
         assert serializer.data == generic
+
+
+def test_prebuilt_fields_are_fresh_copies_for_every_serializer():
+    """Fields are built once per class, but two serializers (two requests) never
+    share a field, its validators, its binding or the nested scores serializer."""
+    from diary.api.serializers import EntrySerializer
+
+    first, second = EntrySerializer(data={}), EntrySerializer(data={})
+    assert list(first.fields) == list(second.fields)
+    for name in first.fields:
+        mine, theirs = first.fields[name], second.fields[name]
+        assert mine is not theirs
+        assert mine.parent is first and theirs.parent is second
+        assert mine.field_name == theirs.field_name == name
+        if not mine.read_only and hasattr(mine, "_validators"):
+            assert mine.validators is not theirs.validators
+    assert first.fields["scores"].child is not second.fields["scores"].child
+
+    # What one request changes on its fields, the next one does not see.
+    first.fields["sleep_quality"].validators = []
+    first.fields["sleep_quality"].max_value = None
+    assert not EntrySerializer(data={"sleep_quality": 11}).is_valid()
+    assert first.is_valid() is True
+    third = EntrySerializer(data={"sleep_quality": 11})
+    assert not third.is_valid()
+    assert list(third.errors) == ["sleep_quality"]
+
+
+def test_prebuilt_fields_still_validate_and_answer_like_drf():
+    from diary.api.serializers import EntrySerializer
+
+    bad = {"sleep_hours": "x", "scores": [{"symptom": "nope", "score": 11}]}
+    errors = []
+    for _ in range(2):
+        serializer = EntrySerializer(data=bad)
+        assert not serializer.is_valid()
+        errors.append(serializer.errors)
+    assert errors[0] == errors[1]
+    assert set(errors[0]) == {"sleep_hours", "scores"}
+    assert set(errors[0]["scores"][0]) == {"symptom", "score"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_daily_write_reads_the_day_in_one_query_and_takes_no_savepoint(
+    alice, alice_api, ten_symptoms
+):
+    day = days_ago(alice, 1)
+    alice_api.put(detail(day), {"scores": scored(ten_symptoms, 3)}, format="json")
+    with CaptureQueriesContext(connection) as ctx:
+        response = alice_api.put(
+            detail(day), {"scores": scored(ten_symptoms, 5)}, format="json"
+        )
+    assert response.status_code == 200
+    sql = [q["sql"] for q in ctx.captured_queries]
+    assert not [s for s in sql if "SAVEPOINT" in s.upper()]
+    # The entry and its scores: one SELECT from diary_entry, none of the scores
+    # on their own.
+    selects = [s for s in sql if s.startswith("SELECT")]
+    assert len([s for s in selects if 'FROM "diary_entry"' in s]) == 1
+    assert not [s for s in selects if 'FROM "diary_symptomscore"' in s]
+    # ... and one upsert of the week's and month's totals (diary.rollups).
+    assert len([s for s in sql if "diary_scorerollup" in s]) == 1
+    assert len(sql) <= 9
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_write_after_the_service_leaves_nothing_behind(
+    alice, alice_api, ten_symptoms
+):
+    """Without the savepoint an error in the service ends the request's
+    transaction: nothing of it is kept (not even the raised change counter), and
+    the next request works."""
+    tomorrow = days_ago(alice, -1)
+    alice.refresh_from_db()
+    before = alice.sync_version
+    response = alice_api.put(
+        detail(tomorrow), {"scores": scored(ten_symptoms, 3)}, format="json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["date"]
+    alice.refresh_from_db()
+    assert alice.sync_version == before
+    assert not Entry.objects.filter(user=alice).exists()
+    day = days_ago(alice, 1)
+    ok = alice_api.put(detail(day), {"scores": scored(ten_symptoms, 3)}, format="json")
+    assert ok.status_code == 201
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("zone", ["UTC", "America/St_Johns", "Asia/Kathmandu"])
+def test_a_page_of_entries_is_drfs_own_representation_in_any_time_zone(
+    alice, ten_symptoms, zone
+):
+    from django.utils import timezone
+    from rest_framework import serializers
+
+    from diary.api.entries import attach_score_pairs
+    from diary.api.serializers import EntrySerializer
+
+    services.entry_upsert(
+        user=alice,
+        date=days_ago(alice, 3),
+        scores={s.pk: i % 11 for i, s in enumerate(ten_symptoms)},
+        fields={"sleep_hours": 6.5, "hours_upright": 2, "function_score": 40},
+    )
+    services.entry_upsert(user=alice, date=days_ago(alice, 2), scores={}, fields={})
+    page = list(Entry.objects.for_user(alice))
+    attach_score_pairs(page)
+    with timezone.override(zone):
+        listed = EntrySerializer(page, many=True).data
+        child = EntrySerializer()
+        generic = [
+            serializers.ModelSerializer.to_representation(child, entry)
+            for entry in entries_with_scores(Entry.objects.for_user(alice))
+        ]
+    for item in generic:
+        item["scores"] = [dict(score) for score in item["scores"]]
+    assert [dict(item) for item in listed] == [dict(item) for item in generic]
+    assert zone == "UTC" or not listed[0]["updated_at"].endswith("Z")

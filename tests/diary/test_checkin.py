@@ -399,3 +399,28 @@ def test_oversized_request_body_is_refused_without_saving(
     response = alice_client.post(reverse("diary:checkin"), data)
     assert response.status_code == 400
     assert not Entry.objects.exists()
+
+
+def test_checkin_post_runs_a_fixed_number_of_statements(alice_client, alice):
+    """The web check-in goes through ``services.entry_upsert`` (with its
+    savepoint, being its own transaction here): a new day and an edit each
+    take the same few statements however many symptoms are scored."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for score in ("5", "6"):
+        data = checkin_post(alice)
+        for key in data:
+            if key.startswith("symptom_"):
+                data[key] = score
+        with CaptureQueriesContext(connection) as ctx:
+            response = alice_client.post(reverse("diary:checkin"), data)
+        assert response.status_code == 302
+        counts.append(len(ctx.captured_queries))
+    assert {s.score for s in SymptomScore.objects.filter(entry__user=alice)} == {6}
+    # SAVEPOINT and RELEASE included (inside the test's transaction; in
+    # production they are the request's BEGIN and COMMIT, not captured).
+    # A new day, then an edit of it (which reads its scores too); each ends
+    # with one upsert of the week's and month's totals (diary.rollups).
+    assert counts == [11, 14]
