@@ -39,6 +39,7 @@ from .trends import trends_payload
 
 __all__ = [
     "CACHE_SECONDS",
+    "cache_key",
     "first_logged_day",
     "trends_body",
     "trends_json_response",
@@ -55,7 +56,10 @@ GZIP_LEVEL = 4
 _accepts_gzip = re.compile(r"\bgzip\b").search
 
 
-def _key(user: User, start: datetime.date, end: datetime.date, part: str) -> str:
+def cache_key(user: User, start: datetime.date, end: datetime.date, part: str) -> str:
+    """The cache key of one part of a user's trends for a range; anything cached
+    under it (here, and the trends page's HTML in ``diary.views.trends``) goes
+    stale with the next write."""
     joined = int(user.date_joined.timestamp() * 1_000_000)
     return (
         f"trends:{FORMAT}:{user.pk}.{joined}:{user.sync_version}:"
@@ -68,7 +72,7 @@ def first_logged_day(user: User, end: datetime.date) -> datetime.date | None:
     """The first day with an entry up to ``end`` (the start of the "all"
     preset), from the cache after the first look: it can only change with a
     write, which raises the key's change counter."""
-    key = _key(user, end, end, "first")
+    key = cache_key(user, end, end, "first")
     found = cache.get(key)
     if found is None:
         first = (
@@ -115,7 +119,7 @@ def _build(user: User, start: datetime.date, end: datetime.date) -> dict[str, An
     gzipped = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
     parts = {"json": body, "gzip": gzipped, "meta": _meta(payload)}
     cache.set_many(
-        {_key(user, start, end, part): value for part, value in parts.items()},
+        {cache_key(user, start, end, part): value for part, value in parts.items()},
         CACHE_SECONDS,
     )
     return parts
@@ -125,7 +129,7 @@ def trends_meta(
     *, user: User, start: datetime.date, end: datetime.date
 ) -> dict[str, Any]:
     """The page's part of the payload (see the module docstring)."""
-    meta = cache.get(_key(user, start, end, "meta"))
+    meta = cache.get(cache_key(user, start, end, "meta"))
     if meta is None:
         meta = _build(user, start, end)["meta"]
     return meta
@@ -136,7 +140,7 @@ def trends_body(
 ) -> bytes:
     """The payload as JSON (UTF-8), gzipped when asked."""
     part = "gzip" if gzipped else "json"
-    body = cache.get(_key(user, start, end, part))
+    body = cache.get(cache_key(user, start, end, part))
     if body is None:
         body = _build(user, start, end)[part]
     return body

@@ -39,7 +39,7 @@ from diary.trends_cache import (
     trends_meta,
     trends_payload_cached,
 )
-from diary.trends_cache import _key as trends_cache_key
+from diary.trends_cache import cache_key as trends_cache_key
 from evidence.overlay import overlay_rendered
 
 RANGE_FIELDS = ("preset", "start", "end")
