@@ -30,7 +30,14 @@ from django.dispatch import receiver
 
 from .models import Entry, ScoreRollup, SymptomScore
 
-__all__ = ["PeriodStart", "period_bounds", "rebuild", "refresh"]
+__all__ = [
+    "PeriodStart",
+    "next_period",
+    "period_bounds",
+    "period_start",
+    "rebuild",
+    "refresh",
+]
 
 WEEK = ScoreRollup.Period.WEEK.value
 MONTH = ScoreRollup.Period.MONTH.value
@@ -69,20 +76,28 @@ class PeriodStart(Func):
         return _period_start_sql(connection.vendor, sql, self.resolution), params
 
 
+def period_start(day: datetime.date, period: str) -> datetime.date:
+    """The first day of the ISO week (Monday) or calendar month holding ``day``."""
+    if period == WEEK:
+        return day - datetime.timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def next_period(first: datetime.date, period: str) -> datetime.date:
+    """The first day of the week or month after the one starting on ``first``."""
+    if period == WEEK:
+        return first + datetime.timedelta(days=7)
+    if first.month == 12:
+        return datetime.date(first.year + 1, 1, 1)
+    return datetime.date(first.year, first.month + 1, 1)
+
+
 def period_bounds(
     day: datetime.date, period: str
 ) -> tuple[datetime.date, datetime.date]:
     """The first and last days of the ISO week or calendar month holding ``day``."""
-    if period == WEEK:
-        first = day - datetime.timedelta(days=day.weekday())
-        return first, first + datetime.timedelta(days=6)
-    first = day.replace(day=1)
-    following = (
-        datetime.date(first.year + 1, 1, 1)
-        if first.month == 12
-        else datetime.date(first.year, first.month + 1, 1)
-    )
-    return first, following - ONE_DAY
+    first = period_start(day, period)
+    return first, next_period(first, period) - ONE_DAY
 
 
 def _tables() -> dict[str, str]:

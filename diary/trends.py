@@ -45,6 +45,8 @@ from .models import (
     TreatmentCourse,
 )
 from .rollups import PeriodStart
+from .rollups import next_period as _next_period
+from .rollups import period_start as _period_start
 from .services import next_sync_version
 
 __all__ = [
@@ -207,20 +209,6 @@ def _point_frames(
         )
         for first, last in _buckets(resolution, start, end)
     )
-
-
-def _next_period(first: datetime.date, resolution: str) -> datetime.date:
-    if resolution == RESOLUTION_WEEK:
-        return first + datetime.timedelta(days=7)
-    if first.month == 12:
-        return datetime.date(first.year + 1, 1, 1)
-    return datetime.date(first.year, first.month + 1, 1)
-
-
-def _previous_period(first: datetime.date, resolution: str) -> datetime.date:
-    if resolution == RESOLUTION_WEEK:
-        return first - datetime.timedelta(days=7)
-    return (first - ONE_DAY).replace(day=1)
 
 
 def _bucket_of(
@@ -423,7 +411,7 @@ def _load_scores(
             full_first = _next_period(full_first, resolution)
         full_last = _period_start(end, resolution)
         if _next_period(full_last, resolution) - ONE_DAY > end:
-            full_last = _previous_period(full_last, resolution)
+            full_last = _period_start(full_last - ONE_DAY, resolution)
         edges = mine.filter(entry__date__gte=start)
         if full_first <= full_last:
             edges = edges.exclude(
@@ -479,12 +467,6 @@ def _load_scores(
                 int(n),
             )
     return scores, periods
-
-
-def _period_start(day: datetime.date, resolution: str) -> datetime.date:
-    if resolution == RESOLUTION_WEEK:
-        return day - datetime.timedelta(days=day.weekday())
-    return day.replace(day=1)
 
 
 def _series(
