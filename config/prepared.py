@@ -64,7 +64,9 @@ class PreparedSelect:
     ``rows(fields, values)`` answers what ``list(build(*values))`` would;
     ``fields`` are the model fields that prepare each value for the database
     (as the lookups do). With ``repeats``, each distinct value of a column is
-    converted once (for columns whose values repeat from row to row)."""
+    converted once (for columns whose values repeat from row to row). With
+    ``raw``, rows are returned as the driver gives them, without the ORM's
+    converters (dates may then be text on SQLite)."""
 
     def __init__(
         self,
@@ -73,11 +75,13 @@ class PreparedSelect:
         placeholders: Callable[[int], Sequence[Any]],
         *,
         repeats: bool = False,
+        raw: bool = False,
     ):
         self.name = name
         self.build = build
         self.placeholders = placeholders
         self.repeats = repeats
+        self.raw = raw
 
     def rows(self, fields: Sequence[Field], values: Sequence[Any], using="default"):
         connection = connections[using]
@@ -104,6 +108,8 @@ class PreparedSelect:
         compiler = compiled.compiler
         if compiler.has_extra_select:
             rows = [row[: compiler.col_count] for row in rows]
+        if self.raw:
+            return rows
         if not compiled.converters:
             return [tuple(row) for row in rows]
         if self.repeats:

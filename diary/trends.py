@@ -8,7 +8,7 @@ each. The calculations are the pure functions in
 ``diary.analysis`` and ``diary.doses``.
 
 Honest data: a day without a score is ``null``, never 0. Long ranges are averaged
-in the database (weekly beyond a year, monthly when even weeks would be too many:
+in the database (weekly beyond a year, monthly beyond five years:
 sums and counts per symptom and period in SQL, on SQLite and PostgreSQL alike),
 each point saying how many logged days it rests on, so no series has more than
 ``MAX_POINTS`` points and a ten-year range never loads ten years of rows.
@@ -25,13 +25,23 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections, transaction
-from django.db.models import Count, F, IntegerField, QuerySet, Sum, Value
+from django.db import router, transaction
+from django.db.models import (
+    Count,
+    DateField,
+    F,
+    Field,
+    IntegerField,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from config.prepared import PreparedSelect
 
 from . import analysis
 from .doses import current_dose
@@ -62,7 +72,10 @@ __all__ = [
     "weekly_buckets",
 ]
 
-MAX_POINTS = 1000
+# Up to five years are shown week by week (a five-year range touches at most
+# 262 ISO weeks); longer ones month by month (twenty years are 241 months). On a
+# phone a 10-year chart of weekly points would be under a pixel each.
+MAX_POINTS = 262
 # Up to a year (a leap year included) is shown day by day.
 DAILY_MAX_DAYS = 366
 MAX_RANGE_YEARS = 20
@@ -318,9 +331,12 @@ def trends_payload(
         SideEffect.objects.for_user(user)
         .filter(date__gte=start, date__lte=end)
         .order_by("date", "kind", "id")
-        .only("date", "kind", "other_description", "severity")
+        .values_list("date", "kind", "other_description", "severity")
     )
 
+    # Labels are translated once per payload, not once per marker: a ten-year
+    # range can hold hundreds of crashes and side effects.
+    crash_labels = _choice_labels(Crash.Severity)
     return {
         "range": {
             "start": start.isoformat(),
@@ -341,7 +357,7 @@ def trends_payload(
                 "end": crash_end.isoformat() if crash_end else None,
                 "ongoing": crash_end is None,
                 "severity": severity,
-                "severity_label": str(Crash.Severity(severity).label),
+                "severity_label": crash_labels[severity],
             }
             for crash_uuid, crash_start, crash_end, severity in crashes
         ],
@@ -358,6 +374,167 @@ def trends_payload(
 
 
 _DAY_ROW, _PERIOD_ROW = 0, 1
+_INT, _DATE = IntegerField(), DateField()
+
+
+def _score_rows_query(resolution: str, with_full: bool, *values: Any) -> QuerySet:
+    """The query of :func:`_load_scores`, built from ``values``: three scalars
+    ``(user, end, daily start)`` for the days; for weekly and monthly charts
+    three more ``(user, end, start)`` for the partial periods, and with periods
+    wholly inside the range five more ``(first full period, the period after
+    the last full one, user, first full period, last full period)``; then the
+    symptom ids once per part. Each value has its own place (the same user id
+    comes three times) so that :class:`config.prepared.PreparedSelect` can map
+    every placeholder to one parameter."""
+    scalars, groups = _SCORE_ROWS_LAYOUT[(resolution == RESOLUTION_DAY, with_full)]
+    head, ids = values[:scalars], values[scalars:]
+    n = len(ids) // groups
+    id_groups = [ids[i * n : (i + 1) * n] for i in range(groups)]
+    user_id, end, daily_start = head[:3]
+    rows = (
+        SymptomScore.objects.filter(
+            entry__user_id=user_id,
+            entry__date__lte=end,
+            entry__date__gte=daily_start,
+            symptom_id__in=id_groups[0],
+        )
+        .annotate(
+            kind=Value(_DAY_ROW, output_field=IntegerField()),
+            day=F("entry__date"),
+            total=F("score"),
+            n=Value(1, output_field=IntegerField()),
+        )
+        .values_list("kind", "symptom_id", "day", "total", "n")
+    )
+    if resolution == RESOLUTION_DAY:
+        return rows
+    # Periods wholly inside the range come from the rollups (one row per
+    # symptom and period); the partial first and last ones are added up from
+    # the scores of their days in the range.
+    user_id, end, start = head[3:6]
+    edges = SymptomScore.objects.filter(
+        entry__user_id=user_id,
+        entry__date__lte=end,
+        entry__date__gte=start,
+        symptom_id__in=id_groups[1],
+    )
+    if with_full:
+        full_first, after_full = head[6:8]
+        edges = edges.exclude(entry__date__gte=full_first, entry__date__lt=after_full)
+    parts: list[QuerySet] = [
+        edges.annotate(day=PeriodStart("entry__date", resolution=resolution))
+        .values("symptom_id", "day")
+        .annotate(
+            kind=Value(_PERIOD_ROW, output_field=IntegerField()),
+            total=Sum("score"),
+            n=Count("id"),
+        )
+        .values_list("kind", "symptom_id", "day", "total", "n")
+    ]
+    if with_full:
+        user_id, full_first, full_last = head[8:11]
+        parts.append(
+            ScoreRollup.objects.filter(
+                user_id=user_id,
+                period=resolution,
+                start__gte=full_first,
+                start__lte=full_last,
+                symptom_id__in=id_groups[2],
+            )
+            .annotate(
+                kind=Value(_PERIOD_ROW, output_field=IntegerField()),
+                day=F("start"),
+                total=F("score_sum"),
+                n=F("days_logged"),
+            )
+            .values_list("kind", "symptom_id", "day", "total", "n")
+        )
+    # The sums first: a compound SELECT takes its column types from its first
+    # part, and SQLite's date converter would otherwise parse every period's
+    # key only for it to be formatted back into text.
+    return parts[0].union(*parts[1:], rows, all=True)
+
+
+# (daily chart?, with full periods?) -> (scalar values, groups of symptom ids)
+_SCORE_ROWS_LAYOUT = {
+    (True, False): (3, 1),
+    (False, False): (6, 2),
+    (False, True): (11, 3),
+}
+_SCORE_ROWS_SCALARS = {
+    3: [_INT, _DATE, _DATE],
+    6: [_INT, _DATE, _DATE] * 2,
+    11: [_INT, _DATE, _DATE] * 2 + [_DATE, _DATE, _INT, _DATE, _DATE],
+}
+
+
+def _placeholders(fields: Sequence[Field], count: int) -> list[Any]:
+    """Distinct sample values for ``fields`` then ints up to ``count``, unlike
+    any user id, symptom id, constant or date a diary holds."""
+    values: list[Any] = [
+        datetime.date(1001 + i, 1, 1) if field is _DATE else -1 - i
+        for i, field in enumerate(fields)
+    ]
+    return values + [-1001 - i for i in range(count - len(values))]
+
+
+def _score_rows_select(resolution: str, with_full: bool) -> PreparedSelect:
+    scalars, _groups = _SCORE_ROWS_LAYOUT[(resolution == RESOLUTION_DAY, with_full)]
+    fields = _SCORE_ROWS_SCALARS[scalars]
+    return PreparedSelect(
+        f"diary.trends.scores.{resolution}.{int(with_full)}",
+        functools.partial(_score_rows_query, resolution, with_full),
+        functools.partial(_placeholders, fields),
+        raw=True,  # Period keys stay text on SQLite; see _load_scores.
+    )
+
+
+_SCORE_ROWS = {
+    (resolution, with_full): _score_rows_select(resolution, with_full)
+    for resolution, with_full in (
+        (RESOLUTION_DAY, False),
+        (RESOLUTION_WEEK, False),
+        (RESOLUTION_WEEK, True),
+        (RESOLUTION_MONTH, False),
+        (RESOLUTION_MONTH, True),
+    )
+}
+
+
+def _score_rows_values(
+    user: User,
+    symptom_ids: list[int],
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    resolution: str,
+) -> tuple[list[Any], bool]:
+    """The values of :func:`_score_rows_query` for a range, and whether the
+    range holds whole periods (read from the rollups)."""
+    summary_start = end - datetime.timedelta(days=SUMMARY_LOOKBACK_DAYS - 1)
+    daily_start = (
+        min(start - datetime.timedelta(days=ROLLING_WINDOW - 1), summary_start)
+        if resolution == RESOLUTION_DAY
+        else summary_start
+    )
+    values: list[Any] = [user.pk, end, daily_start]
+    groups = 1
+    with_full = False
+    if resolution != RESOLUTION_DAY:
+        full_first = _period_start(start, resolution)
+        if full_first < start:
+            full_first = _next_period(full_first, resolution)
+        full_last = _period_start(end, resolution)
+        if _next_period(full_last, resolution) - ONE_DAY > end:
+            full_last = _period_start(full_last - ONE_DAY, resolution)
+        with_full = full_first <= full_last
+        values += [user.pk, end, start]
+        groups = 2
+        if with_full:
+            after_full = _next_period(full_last, resolution)
+            values += [full_first, after_full, user.pk, full_first, full_last]
+            groups = 3
+    return values + list(symptom_ids) * groups, with_full
 
 
 def _load_scores(
@@ -373,89 +550,29 @@ def _load_scores(
 ]:
     """One query, whatever the range: the daily scores the chart and the
     summaries need, and for weekly or monthly charts each period's sum and
-    count of logged days per symptom, added up by the database.
+    count of logged days per symptom, added up by the database (the query is
+    compiled once per connection and shape: :func:`_score_rows_query`).
 
     Returns ``({symptom_id: {day: score}}, {symptom_id: {period_start: (sum,
-    days_logged)}})``, the period's first day as ISO text; the second is empty for daily charts. Days not logged
-    have no row: they are gaps, never zeros.
+    days_logged)}})``, the period's first day as ISO text; the second is empty
+    for daily charts. Days not logged have no row: they are gaps, never zeros.
     """
     scores: dict[int, dict[datetime.date, float]] = defaultdict(dict)
     periods: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
     if not symptom_ids:
         return scores, periods
-    summary_start = end - datetime.timedelta(days=SUMMARY_LOOKBACK_DAYS - 1)
-    daily_start = (
-        min(start - datetime.timedelta(days=ROLLING_WINDOW - 1), summary_start)
-        if resolution == RESOLUTION_DAY
-        else summary_start
+    values, with_full = _score_rows_values(
+        user, symptom_ids, start=start, end=end, resolution=resolution
     )
-    mine = SymptomScore.objects.filter(
-        entry__user=user, entry__date__lte=end, symptom_id__in=symptom_ids
-    )
-    rows = (
-        mine.filter(entry__date__gte=daily_start)
-        .annotate(
-            kind=Value(_DAY_ROW, output_field=IntegerField()),
-            day=F("entry__date"),
-            total=F("score"),
-            n=Value(1, output_field=IntegerField()),
-        )
-        .values_list("kind", "symptom_id", "day", "total", "n")
-    )
-    if resolution != RESOLUTION_DAY:
-        # Periods wholly inside the range come from the rollups (one row per
-        # symptom and period); the partial first and last ones are added up
-        # from the scores of their days in the range.
-        full_first = _period_start(start, resolution)
-        if full_first < start:
-            full_first = _next_period(full_first, resolution)
-        full_last = _period_start(end, resolution)
-        if _next_period(full_last, resolution) - ONE_DAY > end:
-            full_last = _period_start(full_last - ONE_DAY, resolution)
-        edges = mine.filter(entry__date__gte=start)
-        if full_first <= full_last:
-            edges = edges.exclude(
-                entry__date__gte=full_first,
-                entry__date__lt=_next_period(full_last, resolution),
-            )
-        sums = (
-            edges.annotate(day=PeriodStart("entry__date", resolution=resolution))
-            .values("symptom_id", "day")
-            .annotate(
-                kind=Value(_PERIOD_ROW, output_field=IntegerField()),
-                total=Sum("score"),
-                n=Count("id"),
-            )
-            .values_list("kind", "symptom_id", "day", "total", "n")
-        )
-        parts: list[QuerySet] = [sums]
-        if full_first <= full_last:
-            rolled = (
-                ScoreRollup.objects.filter(
-                    user=user,
-                    period=resolution,
-                    start__gte=full_first,
-                    start__lte=full_last,
-                    symptom_id__in=symptom_ids,
-                )
-                .annotate(
-                    kind=Value(_PERIOD_ROW, output_field=IntegerField()),
-                    day=F("start"),
-                    total=F("score_sum"),
-                    n=F("days_logged"),
-                )
-                .values_list("kind", "symptom_id", "day", "total", "n")
-            )
-            parts.append(rolled)
-        rows = rows.union(*parts, all=True)
-    # The rows as the driver gives them: a ten-year chart has thousands, and
-    # the ORM's per-value converters were a third of the time. Period rows are
-    # keyed by the ISO text of their first day (SQLite returns dates as text,
-    # PostgreSQL as dates); daily rows, a few hundred at most, become dates.
-    sql, params = rows.query.get_compiler(using=rows.db).as_sql()
-    with connections[rows.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        fetched = cursor.fetchall()
+    prepared = _SCORE_ROWS[(resolution, with_full)]
+    scalars, _groups = _SCORE_ROWS_LAYOUT[(resolution == RESOLUTION_DAY, with_full)]
+    fields = _SCORE_ROWS_SCALARS[scalars] + [_INT] * (len(values) - scalars)
+    # The rows as the driver gives them: a ten-year chart has over a thousand,
+    # and the ORM's per-value converters were a third of the time. Period rows
+    # are keyed by the ISO text of their first day (SQLite returns dates as
+    # text, PostgreSQL as dates); daily rows, a few hundred at most, become
+    # dates.
+    fetched = prepared.rows(fields, values, using=router.db_for_read(SymptomScore))
     for kind, symptom_id, day, total, n in fetched:
         if kind == _DAY_ROW:
             scores[symptom_id][
@@ -623,37 +740,47 @@ def _dose_step(change: DoseChange, *, before_range: bool) -> dict[str, Any]:
     }
 
 
+def _choice_labels(choices) -> dict[Any, str]:
+    """Each value of a choices enum with its label in the active language."""
+    return {value: str(label) for value, label in choices.choices}
+
+
 def _side_effect_markers(
-    effects: Iterable[SideEffect],
+    effects: Iterable[tuple[datetime.date, str, str, int]],
     *,
     start: datetime.date,
     end: datetime.date,
     resolution: str,
 ) -> list[dict[str, Any]]:
     """One marker per day with side effects, or per week/month when the chart shows
-    averages (so this list never outgrows the series)."""
+    averages (so this list never outgrows the series). ``effects`` are
+    ``(date, kind, other_description, severity)`` rows; an "other" effect is
+    labelled by its description, as ``SideEffect.label`` does."""
+    kind_labels = _choice_labels(SideEffect.Kind)
+    severity_labels = _choice_labels(SideEffect.Severity)
     grouped: dict[tuple, dict[str, dict[str, Any]]] = defaultdict(dict)
     days_with: dict[tuple, set[datetime.date]] = defaultdict(set)
-    for effect in effects:
-        key = _bucket_of(effect.date, resolution, start, end)
-        days_with[key].add(effect.date)
-        label = effect.label
+    for date, kind, other_description, severity in effects:
+        key = _bucket_of(date, resolution, start, end)
+        days_with[key].add(date)
+        if kind == SideEffect.Kind.OTHER and other_description:
+            label = other_description
+        else:
+            label = kind_labels.get(kind, kind)
         found = grouped[key].get(label)
         if found is None:
             grouped[key][label] = {
-                "kind": effect.kind,
+                "kind": kind,
                 "label": label,
-                "severity": effect.severity,
-                "severity_label": str(SideEffect.Severity(effect.severity).label),
-                "days": {effect.date},
+                "severity": severity,
+                "severity_label": severity_labels[severity],
+                "days": {date},
             }
         else:
-            found["days"].add(effect.date)
-            if effect.severity > found["severity"]:
-                found["severity"] = effect.severity
-                found["severity_label"] = str(
-                    SideEffect.Severity(effect.severity).label
-                )
+            found["days"].add(date)
+            if severity > found["severity"]:
+                found["severity"] = severity
+                found["severity_label"] = severity_labels[severity]
     markers = []
     for key in sorted(grouped):
         first, last = key

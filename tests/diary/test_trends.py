@@ -257,7 +257,7 @@ def test_long_range_table_shows_the_aggregated_points(alice_client, alice):
     tables = parse_tables(response).tables
     for series in payload["series"]:
         rows = dict(tables[series["uuid"]])
-        assert len(rows) == len(series["points"]) <= 1000
+        assert len(rows) == len(series["points"]) <= 262
         for point in series["points"]:
             _week, average, logged = rows[point["x"]]
             expected = "Not logged" if point["y"] is None else one_decimal(point["y"])
@@ -406,7 +406,7 @@ def test_all_preset_starts_at_the_first_entry_and_is_capped_at_20_years(
     payload = alice_client.get(DATA, {"preset": "all"}).json()
     assert payload["range"]["start"] == earliest_allowed_start(today).isoformat()
     assert payload["resolution"] == "month"
-    assert all(len(s["points"]) <= 1000 for s in payload["series"])
+    assert all(len(s["points"]) <= 262 for s in payload["series"])
 
 
 def test_data_endpoint_accepts_only_get(alice_client):

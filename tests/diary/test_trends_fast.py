@@ -14,7 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from diary import services
+from diary import rollups, services
 from diary.trends import trends_payload
 from tests.api.conftest import bearer_client
 from tests.diary.test_trends import make_big_user
@@ -152,8 +152,10 @@ def test_ten_years_of_ten_symptoms_is_sent_gzipped_under_60_kb(alice, alice_api)
         assert "Accept-Encoding" in response["Vary"]
         assert len(response.content) <= 60_000
         payload = json.loads(gzip.decompress(response.content))
-        assert payload["resolution"] == "week"
+        assert payload["resolution"] == "month"
         assert len(payload["series"]) == 10
+        # About 121 monthly points (10 years, partial months at both ends).
+        assert all(120 <= len(s["points"]) <= 122 for s in payload["series"])
     plain = alice_api.get(API_TRENDS, {"preset": "all"})
     assert "Content-Encoding" not in plain
     assert plain.json() == payload
@@ -172,3 +174,42 @@ def test_the_page_points_its_script_at_the_cached_payload(alice_client, alice):
     page = alice_client.get(TRENDS, {"preset": "30"}).content.decode()
     assert re.search(r'rel="preload" href="/trends/data/\?preset=30" as="fetch"', page)
     assert '<script id="trends-overlay" type="application/json">' in page
+
+
+def test_the_scores_query_is_compiled_once_per_shape(alice):
+    """A weekly or monthly chart runs SQL compiled once per connection and
+    shape (resolution, with or without whole periods, number of symptoms),
+    whatever its range, and answers as a freshly built query would."""
+    from django.db import connections
+
+    from diary import trends
+
+    track_symptoms(alice, 3)
+    make_history(alice, 9 * 365, skip=lambda i: i % 4 == 0)
+    rollups.rebuild(user_id=alice.pk)
+    today = alice.local_today()
+    compiled = connections["default"].__dict__.setdefault("_prepared_selects", {})
+    compiled.clear()
+    firsts = [day(6 * 365 + k * 40, today) for k in range(5)]
+    payloads = [trends_payload(user=alice, start=first, end=today) for first in firsts]
+    assert {p["resolution"] for p in payloads} == {"month"}
+    assert [name for name, _n in compiled] == ["diary.trends.scores.month.1"]
+    ids = [s["id"] for s in payloads[0]["series"]]
+    for first in firsts:
+        values, with_full = trends._score_rows_values(
+            alice, ids, start=first, end=today, resolution="month"
+        )
+        assert with_full
+        built = trends._score_rows_query("month", True, *values)
+        days, sums = trends._load_scores(
+            alice, ids, start=first, end=today, resolution="month"
+        )
+        assert sorted(
+            [
+                (0, sid, d.isoformat(), t, 1)
+                for sid, v in days.items()
+                for d, t in v.items()
+            ]
+            + [(1, sid, k, t, n) for sid, v in sums.items() for k, (t, n) in v.items()]
+        ) == sorted((k, sid, d.isoformat(), t, n) for k, sid, d, t, n in built)
+        assert len(sums) == len(days) == len(ids)

@@ -125,7 +125,7 @@ def test_five_years_of_ten_symptoms_is_aggregated_to_weeks_with_day_counts(alice
     assert payload["resolution"] == "week"
     assert len(payload["series"]) == 10
     for series in payload["series"]:
-        assert 0 < len(series["points"]) <= 1000
+        assert 0 < len(series["points"]) <= 262
         assert series["rolling_mean"] == []
         assert sum(p["days"] for p in series["points"]) == 5 * 365
         assert sum(p["n"] for p in series["points"]) == 5 * 365 - 365
@@ -181,7 +181,7 @@ def test_twenty_years_are_aggregated_to_months(alice):
 
     assert payload["resolution"] == "month"
     for series in payload["series"]:
-        assert len(series["points"]) <= 1000
+        assert len(series["points"]) <= 262
         assert len(series["points"]) in (240, 241)
         assert series["points"][0]["x"] == start.isoformat()
         assert series["points"][-1]["x_end"] == today.isoformat()
@@ -201,13 +201,19 @@ def test_a_range_longer_than_twenty_years_is_refused(alice):
         trends_payload(user=alice, start=today, end=today - ONE_DAY)
 
 
-def test_resolution_switches_after_a_year_and_at_1000_weeks():
+def test_resolution_switches_after_a_year_and_at_262_weeks():
     end = D(2026, 6, 30)
     assert trends.choose_resolution(end - 365 * ONE_DAY, end) == "day"  # 366 days
     assert trends.choose_resolution(end - 366 * ONE_DAY, end) == "week"
-    weeks_1000 = end - datetime.timedelta(days=7 * 999 + end.weekday())
-    assert trends.choose_resolution(weeks_1000, end) == "week"
-    assert trends.choose_resolution(weeks_1000 - ONE_DAY, end) == "month"
+    weeks_262 = end - datetime.timedelta(days=7 * 261 + end.weekday())
+    assert trends.choose_resolution(weeks_262, end) == "week"
+    assert trends.choose_resolution(weeks_262 - ONE_DAY, end) == "month"
+    # Five years ending on any weekday stay weekly; twenty years fit in 262 months.
+    for offset in range(7):
+        last = end + offset * ONE_DAY
+        assert trends.choose_resolution(last - (5 * 365 - 1) * ONE_DAY, last) == "week"
+    twenty = trends.earliest_allowed_start(end)
+    assert len(trends._buckets("month", twenty, end)) <= trends.MAX_POINTS
 
 
 def test_monthly_buckets_leave_missing_days_out():
