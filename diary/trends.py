@@ -240,6 +240,40 @@ def _round(value: float | None, places: int = 2) -> float | None:
 
 # --- The payload --------------------------------------------------------------------
 
+_INT: Field = IntegerField()
+_DATE: Field = DateField()
+# The markers' queries, compiled once per connection (config.prepared): scoped
+# to the user by id, as ``for_user`` scopes them.
+_COURSE_STARTS = PreparedSelect(
+    "diary.trends.course_starts",
+    lambda user_id: (
+        TreatmentCourse.objects.filter(user_id=user_id)
+        .order_by("start_date", "id")
+        .values_list("start_date")
+    ),
+    lambda n: [-1],
+)
+_CRASHES = PreparedSelect(
+    "diary.trends.crashes",
+    lambda user_id, start, end: (
+        Crash.objects.filter(user_id=user_id)
+        .overlapping(start, end)
+        .order_by("start_date", "id")
+        .values_list("uuid", "start_date", "end_date", "severity")
+    ),
+    lambda n: [-1, datetime.date(1001, 1, 1), datetime.date(1002, 1, 1)],
+)
+_SIDE_EFFECTS = PreparedSelect(
+    "diary.trends.side_effects",
+    lambda user_id, start, end: (
+        SideEffect.objects.filter(course__user_id=user_id)
+        .filter(date__gte=start, date__lte=end)
+        .order_by("date", "kind", "id")
+        .values_list("date", "kind", "other_description", "severity")
+    ),
+    lambda n: [-1, datetime.date(1001, 1, 1), datetime.date(1002, 1, 1)],
+)
+
 
 def trends_payload(
     *,
@@ -280,6 +314,7 @@ def trends_payload(
     today = user.local_today()
     resolution = choose_resolution(start, end)
 
+    db = router.db_for_read(SymptomScore)
     tracked = list(TrackedSymptom.objects.for_user(user).in_order())
     if symptom_ids is not None:
         wanted = set(symptom_ids)
@@ -310,29 +345,15 @@ def trends_payload(
             | {"summary": _summary(item.symptom.name, values, end=end, today=today)}
         )
 
-    courses = list(
-        TreatmentCourse.objects.for_user(user)
-        .order_by("start_date", "id")
-        .values_list("start_date", flat=True)
-    )
+    courses = _COURSE_STARTS.rows([_INT], [user.pk], using=db)
     changes = list(
         DoseChange.objects.for_user(user)
         .filter(date__lte=end)
         .order_by("date", "id")
         .only("date", "dose_mg", "reason", "time_of_day")
     )
-    crashes = (
-        Crash.objects.for_user(user)
-        .overlapping(start, end)
-        .order_by("start_date", "id")
-        .values_list("uuid", "start_date", "end_date", "severity")
-    )
-    effects = (
-        SideEffect.objects.for_user(user)
-        .filter(date__gte=start, date__lte=end)
-        .order_by("date", "kind", "id")
-        .values_list("date", "kind", "other_description", "severity")
-    )
+    crashes = _CRASHES.rows([_INT, _DATE, _DATE], [user.pk, start, end], using=db)
+    effects = _SIDE_EFFECTS.rows([_INT, _DATE, _DATE], [user.pk, start, end], using=db)
 
     # Labels are translated once per payload, not once per marker: a ten-year
     # range can hold hundreds of crashes and side effects.
@@ -348,7 +369,7 @@ def trends_payload(
         "max_points": MAX_POINTS,
         "rolling": {"window_days": ROLLING_WINDOW, "min_days": ROLLING_MIN_DAYS},
         "series": series,
-        "ldn_start": courses[0].isoformat() if courses else None,
+        "ldn_start": courses[0][0].isoformat() if courses else None,
         "dose_steps": _dose_steps(changes, start=start),
         "crashes": [
             {
@@ -374,7 +395,6 @@ def trends_payload(
 
 
 _DAY_ROW, _PERIOD_ROW = 0, 1
-_INT, _DATE = IntegerField(), DateField()
 
 
 def _score_rows_query(resolution: str, with_full: bool, *values: Any) -> QuerySet:
@@ -461,7 +481,7 @@ _SCORE_ROWS_LAYOUT = {
     (False, False): (6, 2),
     (False, True): (11, 3),
 }
-_SCORE_ROWS_SCALARS = {
+_SCORE_ROWS_SCALARS: dict[int, list[Field]] = {
     3: [_INT, _DATE, _DATE],
     6: [_INT, _DATE, _DATE] * 2,
     11: [_INT, _DATE, _DATE] * 2 + [_DATE, _DATE, _INT, _DATE, _DATE],

@@ -193,7 +193,14 @@ def test_the_scores_query_is_compiled_once_per_shape(alice):
     firsts = [day(6 * 365 + k * 40, today) for k in range(5)]
     payloads = [trends_payload(user=alice, start=first, end=today) for first in firsts]
     assert {p["resolution"] for p in payloads} == {"month"}
-    assert [name for name, _n in compiled] == ["diary.trends.scores.month.1"]
+    # One compiled query per shape, whatever the range: the scores' and each
+    # marker query's.
+    assert sorted(name for name, _n in compiled) == [
+        "diary.trends.course_starts",
+        "diary.trends.crashes",
+        "diary.trends.scores.month.1",
+        "diary.trends.side_effects",
+    ]
     ids = [s["id"] for s in payloads[0]["series"]]
     for first in firsts:
         values, with_full = trends._score_rows_values(
@@ -213,3 +220,25 @@ def test_the_scores_query_is_compiled_once_per_shape(alice):
             + [(1, sid, k, t, n) for sid, v in sums.items() for k, (t, n) in v.items()]
         ) == sorted((k, sid, d.isoformat(), t, n) for k, sid, d, t, n in built)
         assert len(sums) == len(days) == len(ids)
+
+
+def test_the_cached_body_is_the_standard_librarys_json(alice, alice_api):
+    """The body is encoded with orjson; byte for byte it is what
+    ``json.dumps(ensure_ascii=False, separators=(",", ":"))`` writes, names in
+    any script and markup included."""
+    from tests.factories import SymptomFactory, TrackedSymptomFactory
+
+    names = ["Brain fog 脑雾", '<b>Pain</b> & \u2028 "ache"', "Übelkeit ☕"]
+    for name in names:
+        TrackedSymptomFactory(
+            user=alice, symptom=SymptomFactory(owner=alice, name=name)
+        )
+    make_history(alice, 400, skip=lambda i: i % 3 == 0)
+    rollups.rebuild(user_id=alice.pk)
+    today = alice.local_today()
+    for first in (day(29, today), day(399, today)):
+        payload = trends_payload(user=alice, start=first, end=today)
+        standard = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        assert set(names) <= {series["name"] for series in payload["series"]}
+        response = alice_api.get(API_TRENDS, {"start": first.isoformat()})
+        assert response.content == standard.encode()
