@@ -242,8 +242,7 @@ def _round(value: float | None, places: int = 2) -> float | None:
 
 _INT: Field = IntegerField()
 _DATE: Field = DateField()
-# The markers' queries, compiled once per connection (config.prepared): scoped
-# to the user by id, as ``for_user`` scopes them.
+# The markers' queries, compiled once per connection (config.prepared).
 _COURSE_STARTS = PreparedSelect(
     "diary.trends.course_starts",
     lambda user_id: (
