@@ -160,6 +160,17 @@ if _database_url:
             f"DATABASE_URL could not be parsed ({exc}); expected for example "
             "postgres://user:password@host:5432/dbname"
         ) from None
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+        "DB_PREPARED_STATEMENTS", True
+    ):
+        # Values sent apart from the SQL, and a statement run a few times on a
+        # connection prepared on the server: PostgreSQL then plans it once, not
+        # on every request (the daily write's rollup upsert took 1.8 ms to plan
+        # and 1 ms to run). Set DB_PREPARED_STATEMENTS=0 behind a pooler in
+        # transaction mode that cannot carry prepared statements.
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=5
+        )
 else:
     DATABASES = {
         "default": {

@@ -1,0 +1,76 @@
+"""PostgreSQL connections bind values on the server and prepare repeated
+statements, unless DB_PREPARED_STATEMENTS=0 (a pooler in transaction mode)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PRINT_OPTIONS = (
+    "import json, django; from django.conf import settings; "
+    "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))"
+)
+
+
+def options(**env) -> dict:
+    run_env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DATABASE_URL", "DB_PREPARED_STATEMENTS")
+    }
+    run_env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        SECRET_KEY="test-only-secret-key-that-is-long-enough-for-hs256",
+        DEBUG="0",
+        **env,
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", PRINT_OPTIONS],
+        cwd=ROOT,
+        env=run_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize(
+    ("env", "prepared"),
+    [
+        ({"DATABASE_URL": "postgres://ldn@127.0.0.1:5432/ldn"}, True),
+        (
+            {
+                "DATABASE_URL": "postgres://ldn@127.0.0.1:5432/ldn",
+                "DB_PREPARED_STATEMENTS": "1",
+            },
+            True,
+        ),
+        (
+            {
+                "DATABASE_URL": "postgres://ldn@127.0.0.1:5432/ldn",
+                "DB_PREPARED_STATEMENTS": "0",
+            },
+            False,
+        ),
+    ],
+)
+def test_postgresql_prepares_statements_unless_turned_off(env, prepared):
+    found = options(**env)
+    if prepared:
+        assert found["server_side_binding"] is True
+        assert found["prepare_threshold"] == 5
+    else:
+        assert "server_side_binding" not in found
+        assert "prepare_threshold" not in found
+
+
+def test_sqlite_has_no_postgresql_options():
+    found = options(SQLITE_PATH=str(ROOT / "var" / "unused.sqlite3"))
+    assert "server_side_binding" not in found
+    assert "journal_mode=WAL" in found["init_command"]
