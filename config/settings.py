@@ -147,6 +147,13 @@ TEMPLATES = [
 ]
 
 # Database: unset DATABASE_URL means a SQLite file in the project.
+_SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    # Write-ahead log: readers never wait for the writer, and a commit is one
+    # append (synced at checkpoints) instead of a journal written and synced twice.
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 _database_url = os.environ.get("DATABASE_URL", "")
 if _database_url:
     try:
@@ -160,7 +167,11 @@ if _database_url:
             f"DATABASE_URL could not be parsed ({exc}); expected for example "
             "postgres://user:password@host:5432/dbname"
         ) from None
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    _engine = DATABASES["default"]["ENGINE"]
+    if _engine == "django.db.backends.sqlite3":
+        # A SQLite file named by URL behaves as the default one.
+        DATABASES["default"].setdefault("OPTIONS", {}).update(_SQLITE_OPTIONS)
+    elif _engine == "django.db.backends.postgresql" and env_bool(
         "DB_PREPARED_STATEMENTS", True
     ):
         # Values sent apart from the SQL, and a statement run a few times on a
@@ -176,14 +187,7 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
-            "OPTIONS": {
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                # Write-ahead log: readers never wait for the writer, and a commit
-                # is one append (synced at checkpoints) instead of a journal
-                # written and synced twice.
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
+            "OPTIONS": dict(_SQLITE_OPTIONS),
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -74,3 +74,10 @@ def test_sqlite_has_no_postgresql_options():
     found = options(SQLITE_PATH=str(ROOT / "var" / "unused.sqlite3"))
     assert "server_side_binding" not in found
     assert "journal_mode=WAL" in found["init_command"]
+
+
+def test_a_sqlite_file_named_by_url_gets_the_same_options():
+    found = options(DATABASE_URL="sqlite:////tmp/ldn-url.sqlite3")
+    assert found["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in found["init_command"]
+    assert "server_side_binding" not in found
