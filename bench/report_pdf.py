@@ -10,8 +10,9 @@ keeps every query it runs)::
     SECRET_KEY=bench-only-0123456789-abcdefghijklmnopqrstuvwxyz DEBUG=0 \\
         python bench/report_pdf.py --as-worker --warm --days 365 730 --repeat 5
 
-Each round builds one report per range length, interleaved, so the load of a
-shared machine falls on all of them; it prints per length the median CPU
+Each round builds one report per range length, interleaved (in the reverse
+order every other round), so the load of a shared machine falls on all of them;
+it prints per length the median CPU
 seconds of gathering the data (the comparison computed afresh: the cache is
 cleared before each report) and of rendering the PDF, the median total with its
 minimum and maximum, then the peak resident memory of the process that built
@@ -120,8 +121,8 @@ def start_as_worker() -> None:
     # checks unless CELERY_SKIP_CHECKS), then the task modules are imported.
     app.loader.import_default_modules()
 
-    class Worker:  # stands for the WorkController: the fix-up only reads its app
-        pass
+    class Worker:  # stands for the WorkController in the fix-up
+        pool_cls = "prefork"
 
     worker = Worker()
     worker.app = app  # type: ignore[attr-defined]
@@ -169,8 +170,12 @@ def run(args: argparse.Namespace) -> None:
         )
     results: dict[int, list[tuple[float, float]]] = {d: [] for d in args.days}
     size = {}
-    for _round in range(args.repeat):
-        for days in args.days:  # interleaved, so load on the machine hits all
+    for round_ in range(args.repeat):
+        # Interleaved, so load on the machine hits all, and in the reverse order
+        # every other round, so no length always follows the same one (the
+        # collector's full passes, for one, land on the same place of a cycle).
+        order = args.days if round_ % 2 == 0 else args.days[::-1]
+        for days in order:
             if not args.cached:
                 cache.clear()  # the comparison is computed afresh
             start = end - datetime.timedelta(days=days - 1)
