@@ -158,7 +158,7 @@ def symptom_chart_svg(
 
     # Background layers first: crash spans, then grid, then the lines on top.
     crash_spans = _crash_spans(scale, crashes, hatch)
-    parts += crash_spans
+    parts.append(crash_spans)
     if crash_spans:
         legend.add("crash")
     parts.append(_score_axis())
@@ -505,20 +505,27 @@ def _fmt_mg(value: float) -> str:
 
 def _crash_spans(
     scale: _Scale, crashes: Iterable[Mapping[str, Any]], hatch: str
-) -> list[str]:
-    spans = []
+) -> str:
+    """Every crash in the range as one hatched shape: a rectangle per crash, all
+    in one path, so the pattern is painted once per chart however many crashes
+    a long range holds (WeasyPrint draws a pattern afresh for every shape that
+    uses it). Overlapping spans look as they did as separate rectangles."""
+    rectangles = []
+    height = PLOT_BOTTOM - PLOT_TOP
     for crash in crashes:
         first = max(_parse(crash["start"]), scale.start)
         last = min(_parse(crash["end"]) if crash.get("end") else scale.end, scale.end)
         if last < first:
             continue
         x1, x2 = scale.slot_start(first), scale.slot_end(last)
-        spans.append(
-            f'<rect class="crash-span" x="{_n(x1)}" y="{PLOT_TOP}" '
-            f'width="{_n(max(x2 - x1, 1.5))}" height="{PLOT_BOTTOM - PLOT_TOP}" '
-            f'fill="url(#{hatch})" stroke="{MID}" stroke-width="0.6"/>'
-        )
-    return spans
+        width = max(x2 - x1, 1.5)
+        rectangles.append(f"M{_n(x1)},{PLOT_TOP}h{_n(width)}v{height}h{_n(-width)}Z")
+    if not rectangles:
+        return ""
+    return (
+        f'<path class="crash-spans" d="{" ".join(rectangles)}" '
+        f'fill="url(#{hatch})" stroke="{MID}" stroke-width="0.6"/>'
+    )
 
 
 def _dose_lines(

@@ -169,17 +169,50 @@ def test_a_crash_is_a_shaded_span_over_its_days_and_an_ongoing_one_runs_to_the_e
             ],
         )
     )
-    spans = [r for r in root.iter(f"{SVG}rect") if r.get("class") == "crash-span"]
+    (shape,) = [p for p in root.iter(f"{SVG}path") if p.get("class") == "crash-spans"]
+    spans = rectangles(shape.get("d"))
     assert len(spans) == 2
     slot = (668 - 46) / 30
     first, ongoing = spans
-    assert float(first.get("x")) == pytest.approx(46 + 2 * slot, abs=0.1)
-    assert float(first.get("width")) == pytest.approx(3 * slot, abs=0.1)
-    assert float(first.get("height")) == PLOT_BOTTOM - PLOT_TOP
-    assert float(ongoing.get("x")) + float(ongoing.get("width")) == pytest.approx(
-        668, abs=0.1
-    )
-    assert first.get("fill").startswith("url(#crash-hatch-")  # a pattern, prints in B/W
+    assert first[0] == pytest.approx(46 + 2 * slot, abs=0.1)
+    assert first[2] == pytest.approx(3 * slot, abs=0.1)
+    assert first[1] == PLOT_TOP and first[3] == PLOT_BOTTOM - PLOT_TOP
+    assert ongoing[0] + ongoing[2] == pytest.approx(668, abs=0.1)
+    assert shape.get("fill").startswith("url(#crash-hatch-")  # a pattern, prints in B/W
+
+
+def rectangles(d: str) -> list[tuple[float, float, float, float]]:
+    """The (x, y, width, height) of each ``M x,y h w v h h -w Z`` in a path."""
+    return [
+        (float(x), float(y), float(w), float(h))
+        for x, y, w, h, back in re.findall(
+            r"M([-\d.]+),([-\d.]+)h([-\d.]+)v([-\d.]+)h([-\d.]+)Z", d
+        )
+        if float(back) == -float(w)
+    ]
+
+
+def test_however_many_crashes_the_hatch_is_painted_once_per_chart():
+    """A long range holds more crashes: the chart still has one hatched shape
+    (WeasyPrint paints a pattern afresh for every shape that uses it), plus the
+    legend's swatch."""
+
+    def hatched(crash_count: int) -> int:
+        crashes = [
+            {"start": day(n).isoformat(), "end": day(n).isoformat()}
+            for n in range(0, 2 * crash_count, 2)
+        ]
+        svg = symptom_chart_svg(
+            series_with_gap(), start=START, end=END, crashes=crashes
+        )
+        root = parse(svg)
+        (shape,) = [
+            p for p in root.iter(f"{SVG}path") if p.get("class") == "crash-spans"
+        ]
+        assert len(rectangles(shape.get("d"))) == crash_count
+        return svg.count('fill="url(#crash-hatch-')
+
+    assert hatched(1) == hatched(15) == 2
 
 
 def test_dose_steps_are_a_step_polyline_on_a_right_hand_mg_axis():
@@ -362,7 +395,7 @@ def test_charts_from_the_trends_payload_show_the_gap_and_every_annotation(alice)
     for x1, x2 in segments(trace.get("d")):
         assert not (x1 < x_of(GAP[0]) < x2)
     assert 'class="ldn-start"' in chart.svg and "LDN start 7 Mar" in chart.svg
-    assert 'class="crash-span"' in chart.svg
+    assert 'class="crash-spans"' in chart.svg
     assert 'class="dose-steps"' in chart.svg
     assert 'class="side-effect"' in chart.svg
     # A symptom with nothing logged still gets a chart, which says so.
