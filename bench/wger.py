@@ -9,7 +9,8 @@ Run it by hand (not part of the test suite, CI or ``make bench``)::
     .venv/bin/python bench/wger.py --wger-python /path/to/wger-env/bin/python
     # or let it make that venv first (pip, from the registry: wger and the
     # gunicorn this project runs):
-    .venv/bin/python bench/wger.py --wger-python /path/to/wger-env/bin/python --create-venv
+    .venv/bin/python bench/wger.py --wger-python /path/to/wger-env/bin/python \
+        --create-venv
 
 The wger venv stays outside the project; no wger code is kept here. In a
 temporary folder it
@@ -535,14 +536,16 @@ move that write out of the database.
 - SQLite: LDN runs it in WAL mode with `synchronous=NORMAL` and immediate \
 transactions; wger leaves Django's defaults (a rollback journal, \
 `synchronous=FULL`, an fsync per commit), hence the extra wger rows with WAL \
-and `synchronous=NORMAL` set per connection. wger is usually deployed on \
-PostgreSQL; so is LDN in production.
+and `synchronous=NORMAL` set per connection. Both apps also run on \
+PostgreSQL, where neither setting applies (not measured here).
 - Other differences: LDN compresses answers (gzip middleware; wrk asks for gzip) \
 and wger does not; LDN's write uses 200 patients' tokens where wger's uses one; \
 Django {versions["django"]} and DRF {versions["drf"]} under wger against LDN's \
-newer ones. Each ratio is taken against its own app's bare view, so \
-middleware and framework costs common to all of an app's requests cancel out; \
-what is left is what each endpoint does beyond them.
+newer ones. Each ratio is taken against its own app's bare view within the \
+same minute: it says how many bare requests without log-in one call of the \
+endpoint costs, and moves much less than absolute figures with the machine's \
+other work. It includes authentication (LDN's signed device token and a \
+device lookup, wger's token lookup), which the bare view skips.
 """
 
 
