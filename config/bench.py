@@ -6,8 +6,11 @@ page and endpoint is measured against, on the same machine, in the same run.
 - ``BareApiView``: a DRF view with the API's authentication (device tokens),
   permission and throttles; GET answers ``{"ok": true}``, PUT parses the JSON
   body first (the daily write's floor).
+- ``bare_plain``: a Django view behind the whole middleware stack with no log-in
+  at all; it answers "ok". It is the floor that ``bench/wger.py`` measures this
+  app and another Django app against alike.
 
-They exist only when ``BENCHMARK_VIEWS`` is on (off by default): otherwise both
+They exist only when ``BENCHMARK_VIEWS`` is on (off by default): otherwise they
 answer 404, like any unknown address.
 """
 
@@ -22,6 +25,12 @@ from rest_framework.views import APIView
 
 @login_required
 def bare_page(request):
+    if not settings.BENCHMARK_VIEWS:
+        raise Http404
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def bare_plain(request):
     if not settings.BENCHMARK_VIEWS:
         raise Http404
     return HttpResponse("ok", content_type="text/plain")

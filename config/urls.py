@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from config.bench import bare_page
+from config.bench import bare_page, bare_plain
 
 from . import views
 
@@ -12,7 +12,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("evidence/", include("evidence.urls")),
     path("", include("diary.portability.urls")),
-    # 404 unless BENCHMARK_VIEWS is on (bench/load.py).
+    # 404 unless BENCHMARK_VIEWS is on (bench/load.py, bench/wger.py).
     path("__bench__/", bare_page, name="bench-bare-page"),
+    path("__bench__/plain/", bare_plain, name="bench-bare-plain"),
     path("", include("diary.urls")),
 ]

@@ -9,6 +9,7 @@ pytestmark = pytest.mark.django_db
 
 PAGE = "/__bench__/"
 API = "/api/v1/__bench__/"
+PLAIN = "/__bench__/plain/"
 
 
 @pytest.fixture(autouse=True)
@@ -18,7 +19,7 @@ def _fresh_throttle_cache():
     cache.clear()
 
 
-def test_both_are_404_by_default(alice, alice_client):
+def test_all_are_404_by_default(alice, alice_client):
     from django.conf import settings
     from rest_framework.test import APIClient
 
@@ -28,6 +29,10 @@ def test_both_are_404_by_default(alice, alice_client):
     assert api.get(API).status_code == 404
     assert api.put(API, {"a": 1}, format="json").status_code == 404
     assert APIClient().get(API).status_code == 404
+    assert alice_client.get(PLAIN).status_code == 404
+    from django.test import Client
+
+    assert Client().get(PLAIN).status_code == 404
 
 
 @override_settings(BENCHMARK_VIEWS=True)
@@ -46,6 +51,29 @@ def test_when_on_they_need_the_same_log_in_as_pages_and_api(alice, alice_client)
     bad = APIClient()
     bad.credentials(HTTP_AUTHORIZATION="Bearer not-a-token")
     assert bad.get(API).status_code == 401
+
+
+@override_settings(BENCHMARK_VIEWS=True)
+def test_when_on_the_plain_view_answers_anyone_without_the_database(
+    alice_client, django_assert_num_queries
+):
+    from django.test import Client
+
+    anonymous = Client()
+    with django_assert_num_queries(0):
+        response = anonymous.get(PLAIN)
+    assert response.status_code == 200
+    assert response.content == b"ok"
+    assert not response.cookies  # no session is started for it
+    assert alice_client.get(PLAIN).content == b"ok"
+
+
+@override_settings(BENCHMARK_VIEWS=True)
+def test_the_plain_view_changes_nothing_without_a_csrf_token():
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    assert client.post(PLAIN).status_code == 403
 
 
 def test_the_schema_does_not_list_them(alice_client):
