@@ -205,8 +205,17 @@ def stop(server: subprocess.Popen) -> None:
 
 
 def lua_script(
-    *, method: str, paths: list[str], tokens: list[str], cookie: str, bodies: list[str]
+    *,
+    method: str,
+    paths: list[str],
+    tokens: list[str],
+    cookie: str,
+    bodies: list[str],
+    scheme: str = "Bearer",
 ) -> str:
+    """A wrk script cycling through ``paths``, ``tokens`` (sent as
+    ``Authorization: {scheme} <token>``) and ``bodies``."""
+
     def table(items: list[str]) -> str:
         return "{" + ",".join(json.dumps(item) for item in items) + "}"
 
@@ -228,7 +237,7 @@ function request()
   counter = counter + 1
   local headers = {{["Accept-Encoding"] = "gzip"}}
   if #tokens > 0 then
-    headers["Authorization"] = "Bearer " .. tokens[(counter % #tokens) + 1]
+    headers["Authorization"] = "{scheme} " .. tokens[(counter % #tokens) + 1]
   end
   if cookie ~= "" then headers["Cookie"] = cookie end
   local body = nil

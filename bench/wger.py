@@ -70,21 +70,6 @@ EARLIER = {
 }
 
 
-# --- wrk with another authorization scheme ---------------------------------------------
-
-_bearer_lua = load.lua_script
-
-
-def _lua_script(*, scheme: str = "Bearer", **spec) -> str:
-    # bench/load.py's script sends "Bearer <token>"; wger's DRF tokens are sent
-    # as "Token <key>". load.wrk() looks lua_script up in its module at call
-    # time, so a spec may carry "scheme".
-    return _bearer_lua(**spec).replace('"Bearer " ..', f'"{scheme} " ..')
-
-
-load.lua_script = _lua_script
-
-
 # --- wger, set up in a temporary folder ------------------------------------------------
 
 WGER_SETTINGS = """\
