@@ -2,10 +2,6 @@
 pool forks (config.celery.preload_report_libraries on ``worker_init``)."""
 
 import logging
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from celery.signals import worker_init
@@ -13,8 +9,8 @@ from django.core import checks
 from django.core.checks.registry import registry
 
 from config import celery as celery_config
+from tests.fresh_python import fresh_python
 
-ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("weasyprint", "statsmodels.tsa.statespace.sarimax", "scipy.optimize")
 
 
@@ -33,14 +29,7 @@ def test_preload_imports_what_a_report_needs_and_django_alone_does_not():
         "after = [m for m in heavy if m in sys.modules]; "
         "print(before, after, frozen == 0 and gc.get_freeze_count() > 100000)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert result.stdout.strip() == f"[] {list(HEAVY)!r} True"
+    assert fresh_python(code).strip() == f"[] {list(HEAVY)!r} True"
 
 
 # What a worker never needs: the web's URLconf (every view, the API schema, the
@@ -70,39 +59,16 @@ def test_a_worker_starts_without_what_only_the_web_serves():
         f"print([m for m in {NOT_IN_A_WORKER!r} if m in sys.modules], "
         f"[m for m in {HEAVY!r} if m in sys.modules])"
     )
-    env = {k: v for k, v in os.environ.items() if k != "CELERY_SKIP_CHECKS"}
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        env=env,
-    )
-    assert result.stdout.strip().splitlines()[-1] == f"[] {list(HEAVY)!r}"
+    found = fresh_python(code, drop=("CELERY_SKIP_CHECKS",))
+    assert found.strip().splitlines()[-1] == f"[] {list(HEAVY)!r}"
 
 
 def test_celery_runs_its_own_full_checks_only_when_asked():
     code = "import os, config.celery; print(repr(os.environ['CELERY_SKIP_CHECKS']))"
-    env = {k: v for k, v in os.environ.items() if k != "CELERY_SKIP_CHECKS"}
-    default = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        env=env,
-    )
-    asked = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**env, "CELERY_SKIP_CHECKS": ""},
-    )
-    assert default.stdout.strip() == "'1'"
-    assert asked.stdout.strip() == "''"
+    default = fresh_python(code, drop=("CELERY_SKIP_CHECKS",))
+    asked = fresh_python(code, env={"CELERY_SKIP_CHECKS": ""})
+    assert default.strip() == "'1'"
+    assert asked.strip() == "''"
 
 
 @pytest.fixture

@@ -2,12 +2,11 @@
 statements, unless DB_PREPARED_STATEMENTS=0 (a pooler in transaction mode)."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.fresh_python import fresh_python
 
 ROOT = Path(__file__).resolve().parents[2]
 PRINT_OPTIONS = (
@@ -17,27 +16,17 @@ PRINT_OPTIONS = (
 
 
 def options(**env) -> dict:
-    run_env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("DATABASE_URL", "DB_PREPARED_STATEMENTS")
-    }
-    run_env.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
-        SECRET_KEY="test-only-secret-key-that-is-long-enough-for-hs256",
-        DEBUG="0",
-        **env,
+    out = fresh_python(
+        PRINT_OPTIONS,
+        drop=("DATABASE_URL", "DB_PREPARED_STATEMENTS"),
+        env={
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "SECRET_KEY": "test-only-secret-key-that-is-long-enough-for-hs256",
+            "DEBUG": "0",
+            **env,
+        },
     )
-    result = subprocess.run(
-        [sys.executable, "-c", PRINT_OPTIONS],
-        cwd=ROOT,
-        env=run_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(out.strip().splitlines()[-1])
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,6 @@ import every installed app's tag libraries (Django REST framework's alone brings
 psycopg, requests and pygments)."""
 
 import datetime
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -16,12 +13,11 @@ from django.template.utils import EngineHandler
 from diary.exports import pdf
 from diary.exports.data import report_data
 from diary.exports.models import ExportSection
+from tests.fresh_python import fresh_python
 
 from .report_story import Story
 
 pytestmark = pytest.mark.django_db
-
-ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
@@ -62,11 +58,4 @@ def test_the_report_loads_no_other_template_tag_library():
         "print(sorted(pdf._report_engine().template_libraries), "
         "'rest_framework.templatetags.rest_framework' in sys.modules)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert result.stdout.strip() == "['i18n', 'static'] False"
+    assert fresh_python(code).strip() == "['i18n', 'static'] False"

@@ -1,0 +1,28 @@
+"""Run a snippet of Python in a fresh process, from the project's root: for tests
+of what a process imports or which settings it builds, which this test process,
+with everything already loaded, cannot show."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def fresh_python(
+    code: str, *, env: dict[str, str] | None = None, drop: tuple[str, ...] = ()
+) -> str:
+    """The standard output of ``python -c code``, with this process's environment
+    less the ``drop`` variables, plus ``env``. Fails on a non-zero exit."""
+    run_env = {key: value for key, value in os.environ.items() if key not in drop}
+    run_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=run_env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
