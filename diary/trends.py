@@ -246,7 +246,7 @@ _DATE: Field = DateField()
 _COURSE_STARTS = PreparedSelect(
     "diary.trends.course_starts",
     lambda user_id: (
-        TreatmentCourse.objects.filter(user_id=user_id)
+        TreatmentCourse.objects.for_user(User(pk=user_id))
         .order_by("start_date", "id")
         .values_list("start_date")
     ),
@@ -255,7 +255,7 @@ _COURSE_STARTS = PreparedSelect(
 _CRASHES = PreparedSelect(
     "diary.trends.crashes",
     lambda user_id, start, end: (
-        Crash.objects.filter(user_id=user_id)
+        Crash.objects.for_user(User(pk=user_id))
         .overlapping(start, end)
         .order_by("start_date", "id")
         .values_list("uuid", "start_date", "end_date", "severity")
@@ -265,7 +265,7 @@ _CRASHES = PreparedSelect(
 _SIDE_EFFECTS = PreparedSelect(
     "diary.trends.side_effects",
     lambda user_id, start, end: (
-        SideEffect.objects.filter(course__user_id=user_id)
+        SideEffect.objects.for_user(User(pk=user_id))
         .filter(date__gte=start, date__lte=end)
         .order_by("date", "kind", "id")
         .values_list("date", "kind", "other_description", "severity")
