@@ -428,6 +428,16 @@ class EntryViewSet(viewsets.GenericViewSet):
 
     def _write(self, request, *, mode: str, day: datetime.date | None = None):
         user = request.user
+        # What needs neither the lock nor the diary is done before taking them:
+        # the body's validation and the lookup of the symptoms it names. On
+        # SQLite the transaction holds the whole database's write lock, which
+        # every other writer waits for; the answers are given in the same order
+        # as if they were done inside (a missing day's 404 before a 400).
+        serializer = self.get_serializer(data=request.data)
+        valid = serializer.is_valid()
+        symptoms = (
+            self._available_symptoms(user, serializer.validated_data) if valid else {}
+        )
         with transaction.atomic():
             # Raising the owner's change counter first takes their row lock (as
             # lock_owner does) and saves the write a statement; a refused request
@@ -440,9 +450,9 @@ class EntryViewSet(viewsets.GenericViewSet):
                 if mode == self.PATCH and current is None:
                     raise exceptions.NotFound
 
-            serializer = self.get_serializer(data=request.data)
             # A malformed request is a 400, even a retry, whatever it is based on.
-            serializer.is_valid(raise_exception=True)
+            if not valid:
+                raise exceptions.ValidationError(serializer.errors)
             if mode == self.POST:
                 retried = self._retried_post(request.data)
                 if retried is not None:
@@ -466,8 +476,8 @@ class EntryViewSet(viewsets.GenericViewSet):
             uuid = data.pop("uuid", None)
             if uuid is not None and (current is None or current.uuid != uuid):
                 self._check_uuid(user, uuid, day, current)
-            scores, symptoms = self._scores(
-                user, data.pop("scores", []), current, replace=mode == self.PUT
+            scores = self._scores(
+                data.pop("scores", []), symptoms, current, replace=mode == self.PUT
             )
             if mode == self.PUT:
                 data = {name: data.get(name) for name in services.ENTRY_FIELDS}
@@ -536,15 +546,21 @@ class EntryViewSet(viewsets.GenericViewSet):
             raise uuid_taken()
 
     @staticmethod
-    def _scores(user, items, current: Entry | None, *, replace: bool):
-        """Symptom uuids to ids, and the symptoms looked up (uuid: (id, position)).
-        With ``replace``, every symptom scored on the current entry and not
-        listed becomes unanswered."""
-        uuids = [item["symptom_uuid"] for item in items]
-        symptoms = {
+    def _available_symptoms(user, validated: dict) -> dict:
+        """The symptoms the body names that are available to the user (the
+        catalogue and their own), as ``{uuid: (id, position)}``."""
+        uuids = [item["symptom_uuid"] for item in validated.get("scores", [])]
+        return {
             uuid: (pk, position)
             for uuid, pk, position in available_symptoms(user, uuids)
         }
+
+    @staticmethod
+    def _scores(items, symptoms: dict, current: Entry | None, *, replace: bool):
+        """Symptom uuids to ids (``symptoms``: what ``_available_symptoms``
+        found). With ``replace``, every symptom scored on the current entry and
+        not listed becomes unanswered."""
+        uuids = [item["symptom_uuid"] for item in items]
         ids = {uuid: pk for uuid, (pk, _position) in symptoms.items()}
         errors: list[dict] = []
         seen = set()
@@ -562,4 +578,4 @@ class EntryViewSet(viewsets.GenericViewSet):
         if replace and current is not None:
             for score in current.scores.all():
                 scores.setdefault(score.symptom_id, None)
-        return scores, symptoms
+        return scores

@@ -298,3 +298,62 @@ def test_a_page_of_entries_is_drfs_own_representation_in_any_time_zone(
         item["scores"] = [dict(score) for score in item["scores"]]
     assert [dict(item) for item in listed] == [dict(item) for item in generic]
     assert zone == "UTC" or not listed[0]["updated_at"].endswith("Z")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_body_is_checked_and_its_symptoms_found_before_the_lock(
+    alice, alice_api, ten_symptoms, monkeypatch
+):
+    """On SQLite the write's transaction holds the whole database's write lock:
+    what needs neither the lock nor the diary (the body's validation, the lookup
+    of the symptoms it names) is done before it is taken."""
+    from diary.api import entries
+    from diary.api.serializers import EntrySerializer
+
+    seen = []
+    validate, lookup = EntrySerializer.is_valid, entries.available_symptoms
+
+    def is_valid(self, *args, **kwargs):
+        seen.append(("validate", connection.in_atomic_block))
+        return validate(self, *args, **kwargs)
+
+    def available_symptoms(*args, **kwargs):
+        seen.append(("lookup", connection.in_atomic_block))
+        return lookup(*args, **kwargs)
+
+    monkeypatch.setattr(EntrySerializer, "is_valid", is_valid)
+    monkeypatch.setattr(entries, "available_symptoms", available_symptoms)
+    body = {"sleep_hours": 6.5, "scores": scored(ten_symptoms, 4)}
+    response = alice_api.put(detail(days_ago(alice, 1)), body, format="json")
+    assert response.status_code == 201
+    assert seen == [("validate", False), ("lookup", False)]
+    assert Entry.objects.get(user=alice).scores.count() == 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_answers_keep_their_order_when_the_body_is_checked_first(
+    alice, alice_api, ten_symptoms
+):
+    day = days_ago(alice, 1)
+    bad = {"sleep_hours": 99, "scores": scored(ten_symptoms[:1], 4)}
+    # A day without an entry: PATCH is 404 before the body's 400.
+    assert alice_api.patch(detail(day), bad, format="json").status_code == 404
+    assert alice_api.put(detail(day), bad, format="json").status_code == 400
+    good = {"sleep_hours": 7, "scores": scored(ten_symptoms[:1], 4)}
+    saved = alice_api.put(detail(day), good, format="json")
+    assert saved.status_code == 201
+    # A stale If-Match with a malformed body: the body's 400 first, as before.
+    stale = alice_api.put(
+        detail(day), bad, format="json", HTTP_IF_MATCH='"not-the-etag"'
+    )
+    assert stale.status_code == 400
+    assert "sleep_hours" in str(stale.json())
+    # An unknown symptom is named in its place, and nothing was changed.
+    unknown = {
+        "scores": [{"symptom": "6f1c1a52-3f0e-4c3e-9a57-0d4f8f0b2a11", "score": 1}]
+    }
+    refused = alice_api.put(detail(day), unknown, format="json")
+    assert refused.status_code == 400
+    assert "Unknown symptom." in str(refused.json())
+    assert alice_api.get(detail(day)).json()["sleep_hours"] == 7
+    assert alice_api.get(detail(day)).headers["ETag"] == saved.headers["ETag"]
