@@ -23,7 +23,8 @@ import uuid as uuid_lib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from django.db import router, transaction
 from django.db.models import (
@@ -274,6 +275,54 @@ _SIDE_EFFECTS = PreparedSelect(
 )
 
 
+class _Tracked(NamedTuple):
+    """What the payload needs of a tracked symptom and its symptom."""
+
+    symptom_id: int
+    uuid: uuid_lib.UUID
+    name: str
+    shown_on_trends: bool
+    archived_at: datetime.datetime | None
+
+
+class _DoseRow(NamedTuple):
+    """A dose change as ``diary.doses`` reads it (a ``DoseStep``)."""
+
+    date: datetime.date
+    dose_mg: Decimal | None
+    reason: str
+    time_of_day: str
+
+
+# The user's tracked symptoms in their order (as TrackedSymptom.objects.for_user
+# (user).in_order()), and the dose changes up to the end of the range.
+_TRACKED = PreparedSelect(
+    "diary.trends.tracked",
+    lambda user_id: (
+        TrackedSymptom.objects.for_user(User(pk=user_id))
+        .order_by("position", "id")
+        .values_list(
+            "symptom_id",
+            "symptom__uuid",
+            "symptom__name",
+            "shown_on_trends",
+            "archived_at",
+        )
+    ),
+    lambda n: [-1],
+)
+_DOSE_CHANGES = PreparedSelect(
+    "diary.trends.dose_changes",
+    lambda user_id, end: (
+        DoseChange.objects.for_user(User(pk=user_id))
+        .filter(date__lte=end)
+        .order_by("date", "id")
+        .values_list("date", "dose_mg", "reason", "time_of_day")
+    ),
+    lambda n: [-1, datetime.date(1001, 1, 1)],
+)
+
+
 def trends_payload(
     *,
     user: User,
@@ -314,7 +363,7 @@ def trends_payload(
     resolution = choose_resolution(start, end)
 
     db = router.db_for_read(SymptomScore)
-    tracked = list(TrackedSymptom.objects.for_user(user).in_order())
+    tracked = [_Tracked(*row) for row in _TRACKED.rows([_INT], [user.pk], using=db)]
     if symptom_ids is not None:
         wanted = set(symptom_ids)
         tracked = [t for t in tracked if t.symptom_id in wanted]
@@ -341,16 +390,14 @@ def trends_payload(
             continue
         series.append(
             _series(item, values, sums, start=start, end=end, resolution=resolution)
-            | {"summary": _summary(item.symptom.name, values, end=end, today=today)}
+            | {"summary": _summary(item.name, values, end=end, today=today)}
         )
 
     courses = _COURSE_STARTS.rows([_INT], [user.pk], using=db)
-    changes = list(
-        DoseChange.objects.for_user(user)
-        .filter(date__lte=end)
-        .order_by("date", "id")
-        .only("date", "dose_mg", "reason", "time_of_day")
-    )
+    changes = [
+        _DoseRow(*row)
+        for row in _DOSE_CHANGES.rows([_INT, _DATE], [user.pk, end], using=db)
+    ]
     crashes = _CRASHES.rows([_INT, _DATE, _DATE], [user.pk, start, end], using=db)
     effects = _SIDE_EFFECTS.rows([_INT, _DATE, _DATE], [user.pk, start, end], using=db)
 
@@ -606,7 +653,7 @@ def _load_scores(
 
 
 def _series(
-    item: TrackedSymptom,
+    item: _Tracked,
     values: Mapping[datetime.date, float],
     sums: Mapping[str, tuple[int, int]],
     *,
@@ -614,11 +661,10 @@ def _series(
     end: datetime.date,
     resolution: str,
 ) -> dict[str, Any]:
-    symptom = item.symptom
     base = {
-        "id": symptom.pk,
-        "uuid": str(symptom.uuid),
-        "name": symptom.name,
+        "id": item.symptom_id,
+        "uuid": str(item.uuid),
+        "name": item.name,
         "shown": item.shown_on_trends,
         "archived": item.archived_at is not None,
     }
@@ -737,7 +783,7 @@ def _summary(
 
 
 def _dose_steps(
-    changes: Sequence[DoseChange], *, start: datetime.date
+    changes: Sequence[_DoseRow], *, start: datetime.date
 ) -> list[dict[str, Any]]:
     """The dose step in effect on ``start`` (flagged ``before_range``), then every
     change from ``start`` on. ``dose_mg`` is ``None`` for a pause or a stop."""
@@ -749,7 +795,7 @@ def _dose_steps(
     return steps
 
 
-def _dose_step(change: DoseChange, *, before_range: bool) -> dict[str, Any]:
+def _dose_step(change: _DoseRow, *, before_range: bool) -> dict[str, Any]:
     return {
         "date": change.date.isoformat(),
         "dose_mg": float(change.dose_mg) if change.dose_mg is not None else None,

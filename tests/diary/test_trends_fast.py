@@ -198,8 +198,10 @@ def test_the_scores_query_is_compiled_once_per_shape(alice):
     assert sorted(name for name, _n in compiled) == [
         "diary.trends.course_starts",
         "diary.trends.crashes",
+        "diary.trends.dose_changes",
         "diary.trends.scores.month.1",
         "diary.trends.side_effects",
+        "diary.trends.tracked",
     ]
     ids = [s["id"] for s in payloads[0]["series"]]
     for first in firsts:
@@ -242,3 +244,43 @@ def test_the_cached_body_is_the_standard_librarys_json(alice, alice_api):
         assert set(names) <= {series["name"] for series in payload["series"]}
         response = alice_api.get(API_TRENDS, {"start": first.isoformat()})
         assert response.content == standard.encode()
+
+
+def test_the_prepared_symptom_and_dose_reads_answer_as_the_orm_does(alice, bob):
+    """The payload reads the tracked symptoms and the dose changes through
+    queries compiled once (config.prepared); they give what the ORM's
+    ``for_user(...).in_order()`` and dose history give, and only the owner's."""
+    import datetime
+
+    from django.utils import timezone
+
+    from diary import trends
+    from diary.models import DoseChange, TrackedSymptom
+    from tests.diary.test_trends_payload import add_treatment_history
+
+    for user in (alice, bob):
+        track_symptoms(user, 4)
+        add_treatment_history(user, 200)
+    archived = TrackedSymptom.objects.for_user(alice).in_order()[1]
+    archived.archived_at = timezone.now()
+    archived.shown_on_trends = False
+    archived.save()
+    end = alice.local_today() - datetime.timedelta(days=150)
+
+    tracked = trends._TRACKED.rows([trends._INT], [alice.pk])
+    assert tracked == [
+        (t.symptom_id, t.symptom.uuid, t.symptom.name, t.shown_on_trends, t.archived_at)
+        for t in TrackedSymptom.objects.for_user(alice).in_order()
+    ]
+    assert [row[4] is not None for row in tracked].index(True) == 1
+    assert sum(row[4] is not None for row in tracked) == 1
+    changes = trends._DOSE_CHANGES.rows([trends._INT, trends._DATE], [alice.pk, end])
+    expected = [
+        (c.date, c.dose_mg, c.reason, c.time_of_day)
+        for c in DoseChange.objects.for_user(alice)
+        .filter(date__lte=end)
+        .order_by("date", "id")
+    ]
+    assert changes == expected
+    assert 0 < len(expected) < DoseChange.objects.for_user(alice).count()
+    assert DoseChange.objects.for_user(bob).exists()
