@@ -1,4 +1,5 @@
-"""SELECTs compiled once and run again with other values.
+"""SELECTs compiled once and run again with other values, and UPDATEs of a
+saved instance built once (``PreparedUpdate``).
 
 For a small query the ORM spends more time building and compiling it (filters,
 joins, SQL, converters) than the database spends answering it. A
@@ -23,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connections
-from django.db.models import Field, QuerySet
+from django.db.models import Field, QuerySet, signals
 
 
 class PreparationError(RuntimeError):
@@ -153,3 +154,58 @@ def _converted(rows, converters, connection) -> list[tuple]:
             row[position] = value
         result.append(tuple(row))
     return result
+
+
+class PreparedUpdate:
+    """Saves an instance that is already in the database, as ``Model.save()``
+    does (every concrete column, each field's ``pre_save`` such as ``auto_now``
+    applied, the update matched by primary key), with the SQL built once per
+    connection instead of an ``UpdateQuery`` built and compiled on every save.
+
+    Only for models without ``pre_save`` or ``post_save`` receivers, which it
+    does not send: with any connected, and for a row that is not there (no row
+    updated), it hands over to ``save()`` itself. Fields with a placeholder of
+    their own (``get_placeholder``) are refused when the SQL is built."""
+
+    def __init__(self, model):
+        self.model = model
+        meta = model._meta
+        self.fields = [f for f in meta.concrete_fields if not f.primary_key]
+        self.pk = meta.pk
+
+    def _sql(self, connection) -> str:
+        cache = connection.__dict__.setdefault("_prepared_updates", {})
+        sql = cache.get(self.model)
+        if sql is None:
+            if any(hasattr(field, "get_placeholder") for field in self.fields):
+                raise PreparationError("A field has a placeholder of its own.")
+            quote = connection.ops.quote_name
+            columns = ", ".join(f"{quote(field.column)} = %s" for field in self.fields)
+            sql = cache[self.model] = (
+                f"UPDATE {quote(self.model._meta.db_table)} SET {columns} "  # noqa: S608  (names from the model)
+                f"WHERE {quote(self.pk.column)} = %s"
+            )
+        return sql
+
+    def save(self, instance, using: str = "default") -> None:
+        if (
+            instance._state.adding
+            or instance.pk is None
+            or signals.pre_save.has_listeners(self.model)
+            or signals.post_save.has_listeners(self.model)
+        ):
+            instance.save(using=using)
+            return
+        connection = connections[using]
+        params = [
+            field.get_db_prep_save(field.pre_save(instance, False), connection)
+            for field in self.fields
+        ]
+        params.append(self.pk.get_db_prep_value(instance.pk, connection))
+        with connection.cursor() as cursor:
+            cursor.execute(self._sql(connection), params)
+            updated = cursor.rowcount
+        if not updated:
+            instance.save(using=using)
+            return
+        instance._state.db = using

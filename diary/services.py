@@ -12,13 +12,14 @@ from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import User
+from config.prepared import PreparedUpdate
 
 from . import rollups
 from .builtin_symptoms import BUILTIN_SYMPTOMS
@@ -376,6 +377,7 @@ def _constraint_error(error: IntegrityError) -> ValidationError:
 
 
 _UNREAD = object()
+_ENTRY_UPDATE = PreparedUpdate(Entry)
 
 
 def entry_upsert(
@@ -475,7 +477,11 @@ def entry_upsert(
         )
         entry.sync_version = version
         try:
-            entry.save()
+            if created:
+                entry.save()
+            else:
+                # SQL built once per connection, not an UpdateQuery per write.
+                _ENTRY_UPDATE.save(entry, using=router.db_for_write(Entry))
         except IntegrityError as error:
             raise _constraint_error(error) from None
 

@@ -223,3 +223,68 @@ def test_score_pairs_are_the_orms_for_small_and_large_pages(alice):
                 (str(u), score) for entry_id, u, score in rows if entry_id == entry.pk
             ]
     assert any(entry.api_scores for entry in entries)
+
+
+@pytest.mark.django_db
+def test_a_prepared_update_writes_what_save_writes(alice, bob):
+    """``PreparedUpdate`` saves an entry as ``save()`` would: every column,
+    ``auto_now`` stamped, NULLs written, only that row; one UPDATE, built once
+    per connection."""
+    import datetime
+    from decimal import Decimal
+
+    from django.db.models import signals
+
+    from config.prepared import PreparedUpdate
+
+    update = PreparedUpdate(Entry)
+    mine = make_entry(alice, days_ago(alice, 1), {}, sleep_hours=6.5, notes="x")
+    theirs = make_entry(bob, days_ago(bob, 1), {}, sleep_hours=8, notes="y")
+    by_save = make_entry(alice, days_ago(alice, 2), {}, sleep_hours=6.5, notes="x")
+    before = Entry.objects.get(pk=mine.pk).updated_at
+    for entry in (mine, by_save):
+        entry.sleep_hours = None
+        entry.hours_upright = Decimal("3.5")
+        entry.notes = "<b>changed</b>"
+        entry.sync_version = 41
+    connection.__dict__.pop("_prepared_updates", None)
+    with CaptureQueriesContext(connection) as ctx:
+        update.save(mine)
+        update.save(mine)
+    assert [q["sql"].split()[0] for q in ctx.captured_queries] == ["UPDATE"] * 2
+    by_save.save()
+    fields = [f.attname for f in Entry._meta.concrete_fields]
+    skip = {"id", "date", "uuid", "created_at", "updated_at"}
+    stored = Entry.objects.get(pk=mine.pk)
+    saved = Entry.objects.get(pk=by_save.pk)
+    assert {f: getattr(stored, f) for f in fields if f not in skip} == {
+        f: getattr(saved, f) for f in fields if f not in skip
+    }
+    assert stored.sleep_hours is None and stored.notes == "<b>changed</b>"
+    assert stored.updated_at > before
+    assert stored.updated_at - before < datetime.timedelta(minutes=5)
+    untouched = Entry.objects.get(pk=theirs.pk)
+    assert (untouched.sleep_hours, untouched.notes) == (Decimal("8.0"), "y")
+
+    # A model with save signals connected is saved by save() itself, which
+    # sends them.
+    sent = []
+
+    def receiver(sender, instance, **kwargs):
+        sent.append(instance.pk)
+
+    signals.post_save.connect(receiver, sender=Entry)
+    try:
+        mine.notes = "signalled"
+        update.save(mine)
+    finally:
+        signals.post_save.disconnect(receiver, sender=Entry)
+    assert sent == [mine.pk]
+    assert Entry.objects.get(pk=mine.pk).notes == "signalled"
+
+    # A row that is not there is inserted, as save() does.
+    gone = Entry.objects.get(pk=theirs.pk)
+    Entry.objects.filter(pk=gone.pk).delete()
+    gone.notes = "back"
+    update.save(gone)
+    assert Entry.objects.get(pk=gone.pk).notes == "back"
