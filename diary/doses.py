@@ -17,10 +17,19 @@ STOP = "stop"
 
 
 class DoseStep(Protocol):
-    date: datetime.date
-    dose_mg: Decimal | None
-    reason: str
-    time_of_day: str
+    """What is read of a dose change (a ``DoseChange``, or a row as a named tuple)."""
+
+    @property
+    def date(self) -> datetime.date: ...
+
+    @property
+    def dose_mg(self) -> Decimal | None: ...
+
+    @property
+    def reason(self) -> str: ...
+
+    @property
+    def time_of_day(self) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -452,7 +452,8 @@ class EntryViewSet(viewsets.GenericViewSet):
 
             # A malformed request is a 400, even a retry, whatever it is based on.
             if not valid:
-                raise exceptions.ValidationError(serializer.errors)
+                # Validated above: this only raises its errors.
+                serializer.is_valid(raise_exception=True)
             if mode == self.POST:
                 retried = self._retried_post(request.data)
                 if retried is not None:
