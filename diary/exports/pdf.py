@@ -93,6 +93,7 @@ def _report_context(data: ReportData, *, for_print: bool) -> dict[str, Any]:
             for name, svg in _page_one_charts(data).items()
         },
         "period_rows": _period_rows(data) if data.has("weekly") else [],
+        "period_table": _period_table(data.table_period),
         "analysis": _analysis(data),
         "notes": _notes(data),
     }
@@ -313,10 +314,65 @@ def _no_comparison_message(data: ReportData) -> str:
     return no_comparison_message(data.comparison)
 
 
+def _period_table(period: str) -> dict[str, str]:
+    """The averages table's heading, note and first column for its rows."""
+    brackets = _(
+        "A number in brackets is how many days that symptom was scored, when it "
+        "differs from the days logged in the row. – means nothing logged."
+    )
+    heading, note, column = {
+        "week": (
+            _("Weekly averages"),
+            _(
+                "Average score of the logged days of each week (Monday to Sunday, "
+                "cut to the range)."
+            ),
+            _("Week from"),
+        ),
+        "month": (
+            _("Monthly averages"),
+            _(
+                "Average score of the logged days of each calendar month (cut to "
+                "the range): the range is longer than six months, so one row a month."
+            ),
+            _("Month"),
+        ),
+        "quarter": (
+            _("Quarterly averages"),
+            _(
+                "Average score of the logged days of each quarter of the year (cut "
+                "to the range): the range is longer than 13 months, so one row a "
+                "quarter. The charts show the weeks."
+            ),
+            _("Quarter"),
+        ),
+        "year": (
+            _("Yearly averages"),
+            _(
+                "Average score of the logged days of each calendar year (cut to the "
+                "range): the range is longer than three years, so one row a year. "
+                "The charts show the weeks or months."
+            ),
+            _("Year"),
+        ),
+    }[period]
+    return {"heading": heading, "note": f"{note} {brackets}", "column": column}
+
+
+def _period_label(period: str, start: datetime.date, end: datetime.date) -> str:
+    if period == "week":
+        return date_format(start, "j M Y")
+    if period == "month" or (period == "quarter" and start.month == end.month):
+        return date_format(start, "M Y")
+    if period == "quarter":
+        return f"{date_format(start, 'M')}–{date_format(end, 'M Y')}"
+    return date_format(start, "Y")
+
+
 def _period_rows(data: ReportData) -> list[dict[str, Any]]:
     """The averages table as rows of cells in symptom order (templates cannot
     index a dict by a variable). A cell's day count is shown when it differs from
-    the days logged in that week or month (a symptom left unanswered)."""
+    the days logged in that row's period (a symptom left unanswered)."""
     rows = []
     for period in data.periods:
         cells = []
@@ -331,6 +387,7 @@ def _period_rows(data: ReportData) -> list[dict[str, Any]]:
             )
         rows.append(
             {
+                "label": _period_label(data.table_period, period.start, period.end),
                 "start": period.start,
                 "end": period.end,
                 "days_in_range": period.days_in_range,

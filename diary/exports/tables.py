@@ -1,5 +1,6 @@
 """The report's tables and the charts' data, from the rows of :mod:`.loading`:
-the weekly (or, beyond six months, monthly) table of averages, the three most
+the table of averages (weekly, monthly, quarterly or yearly rows, so that it is
+about a year's rows long whatever the range), the three most
 frequent side effects, and the trends payload scoped to the range.
 
 Means are over logged days only and unrounded here (format them with one
@@ -9,6 +10,7 @@ decimal); a period with nothing logged has ``None``, never 0.
 from __future__ import annotations
 
 import datetime
+import statistics
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +23,7 @@ from diary.trends import (
     ROLLING_MIN_DAYS,
     ROLLING_WINDOW,
     SHOWN_PLACES,
-    monthly_buckets,
+    Bucket,
     weekly_buckets,
 )
 
@@ -29,11 +31,19 @@ from .loading import DayRow, SideEffectRow, SymptomInfo, choice_label
 
 ONE_DAY = datetime.timedelta(days=1)
 TOP_SIDE_EFFECTS = 3
-# Beyond about six months the table has one row per calendar month, so a year
-# is 12 rows and not 53.
+# The table stays about a year's rows long, so that it is read at a glance and
+# a longer report does not cost more to build: a row per ISO week up to about
+# six months (26-27 rows), per calendar month up to 13 months, per calendar
+# quarter up to 13 quarters, then per calendar year (a year is 12-13 rows, two
+# years 8-9, ten years 10-11).
 WEEKLY_TABLE_MAX_DAYS = 183
+MONTHLY_TABLE_MAX_DAYS = 397
+QUARTERLY_TABLE_MAX_DAYS = 1187
 WEEK = "week"
 MONTH = "month"
+QUARTER = "quarter"
+YEAR = "year"
+_MONTHS = {MONTH: 1, QUARTER: 3, YEAR: 12}
 
 
 @dataclass(frozen=True)
@@ -58,8 +68,54 @@ class PeriodRow:
 
 
 def table_period(start: datetime.date, end: datetime.date) -> str:
-    """``"week"`` for ranges up to about six months, else ``"month"``."""
-    return WEEK if (end - start).days + 1 <= WEEKLY_TABLE_MAX_DAYS else MONTH
+    """``"week"``, ``"month"``, ``"quarter"`` or ``"year"``: the table's rows
+    for a range of this length (see ``WEEKLY_TABLE_MAX_DAYS`` and after)."""
+    days = (end - start).days + 1
+    if days <= WEEKLY_TABLE_MAX_DAYS:
+        return WEEK
+    if days <= MONTHLY_TABLE_MAX_DAYS:
+        return MONTH
+    if days <= QUARTERLY_TABLE_MAX_DAYS:
+        return QUARTER
+    return YEAR
+
+
+def calendar_buckets(
+    values: dict[datetime.date, float],
+    start: datetime.date,
+    end: datetime.date,
+    *,
+    months: int,
+) -> list[Bucket]:
+    """Runs of ``months`` calendar months (1: months; 3: quarters from January,
+    April, July and October; 12: years) covering [start, end], the first and
+    last cut to the range. ``mean`` is over the logged days only (``None`` when
+    none): a day not logged is a gap, never a zero."""
+    if end < start:
+        raise ValueError("The range ends before it starts.")
+    buckets = []
+    first = start
+    while first <= end:
+        after = (first.month - 1) // months * months + months  # 0-based month
+        following = datetime.date(first.year + after // 12, after % 12 + 1, 1)
+        last = min(following - ONE_DAY, end)
+        logged = [
+            value
+            for offset in range((last - first).days + 1)
+            if (value := values.get(first + datetime.timedelta(days=offset)))
+            is not None
+        ]
+        buckets.append(
+            Bucket(
+                start=first,
+                end=last,
+                mean=statistics.fmean(logged) if logged else None,
+                days_logged=len(logged),
+                days_in_range=(last - first).days + 1,
+            )
+        )
+        first = following
+    return buckets
 
 
 def period_rows(
@@ -69,8 +125,15 @@ def period_rows(
     start: datetime.date,
     end: datetime.date,
 ) -> tuple[PeriodRow, ...]:
-    """The averages table: weekly rows, or monthly ones beyond six months."""
-    buckets = weekly_buckets if table_period(start, end) == WEEK else monthly_buckets
+    """The averages table, a row per week, month, quarter or year
+    (:func:`table_period`)."""
+    period = table_period(start, end)
+
+    def buckets(values: dict[datetime.date, float], start, end) -> list[Bucket]:
+        if period == WEEK:
+            return weekly_buckets(values, start, end)
+        return calendar_buckets(values, start, end, months=_MONTHS[period])
+
     frame = buckets(dict.fromkeys(days, 1.0), start, end)
     per_symptom = {
         s.uuid: buckets(

@@ -354,3 +354,77 @@ def test_pdf_of_a_demo_diary_and_a_picture_of_its_first_page(db, tmp_path):
         check=True,
     )
     assert (SCREENSHOTS / "report-page1.png").stat().st_size > 10_000
+
+
+def test_the_averages_table_stays_about_a_years_rows_long():
+    """Weeks up to about six months, months up to 13, then quarters, then years:
+    a two-year report's table is shorter than a one-year one's."""
+    from diary.exports.tables import calendar_buckets, table_period
+
+    end = datetime.date(2026, 12, 2)
+
+    def period(days):
+        return table_period(end - datetime.timedelta(days=days - 1), end)
+
+    assert [period(d) for d in (30, 183, 184, 365, 397, 398, 730, 1187, 1188)] == [
+        "week",
+        "week",
+        "month",
+        "month",
+        "month",
+        "quarter",
+        "quarter",
+        "quarter",
+        "year",
+    ]
+    start = datetime.date(2024, 12, 3)
+    quarters = calendar_buckets({}, start, end, months=3)
+    assert [(b.start.isoformat(), b.end.isoformat()) for b in quarters][:3] == [
+        ("2024-12-03", "2024-12-31"),
+        ("2025-01-01", "2025-03-31"),
+        ("2025-04-01", "2025-06-30"),
+    ]
+    assert quarters[-1].start == datetime.date(2026, 10, 1)
+    assert quarters[-1].end == end
+    assert len(quarters) == 9
+    assert sum(b.days_in_range for b in quarters) == (end - start).days + 1
+    years = calendar_buckets({}, datetime.date(2016, 12, 3), end, months=12)
+    assert [b.start.year for b in years] == list(range(2016, 2027))
+    assert years[0].days_in_range == 29 and years[1].days_in_range == 365
+    months = calendar_buckets({}, datetime.date(2025, 12, 3), end, months=1)
+    assert len(months) == 13 and months[1].start == datetime.date(2026, 1, 1)
+
+
+def test_quarterly_means_are_over_logged_days_only():
+    from diary.exports.tables import calendar_buckets
+
+    start, end = datetime.date(2026, 1, 1), datetime.date(2026, 6, 30)
+    values = {datetime.date(2026, 1, 5): 2.0, datetime.date(2026, 3, 31): 5.0}
+    values[datetime.date(2026, 2, 1)] = None  # an unanswered day is no score
+    first, second = calendar_buckets(values, start, end, months=3)
+    assert (first.mean, first.days_logged, first.days_in_range) == (3.5, 2, 90)
+    # Nothing logged in April to June: a gap, never a zero.
+    assert (second.mean, second.days_logged, second.days_in_range) == (None, 0, 91)
+
+
+def test_a_two_year_report_has_quarterly_rows(story):
+    data = data_for(story, start=story.today - datetime.timedelta(days=729))
+    html = flat(render_report_html(data, for_print=False))
+    assert data.table_period == "quarter"
+    assert "Quarterly averages" in html and "Monthly averages" not in html
+    assert len(data.periods) in (8, 9)
+    first = data.periods[1]
+    end_of_march = datetime.date(2025, 3, 31)
+    label = f"{first.start:%b}–{first.end:%b %Y}"
+    assert f'<th scope="row" class="nowrap">{label}</th>' in html
+    assert '<th scope="col">Quarter</th>' in html
+    # A quarter cut to one month by the range is named as that month.
+    from diary.exports.pdf import _period_label
+
+    cut = _period_label(
+        "quarter", datetime.date(2024, 12, 3), datetime.date(2024, 12, 31)
+    )
+    assert cut == "Dec 2024"
+    assert _period_label("quarter", datetime.date(2025, 1, 1), end_of_march) == (
+        "Jan–Mar 2025"
+    )
