@@ -23,7 +23,7 @@ class ExportSection(models.TextChoices):
 
     SUMMARY = "summary", _("One-page summary")
     CHARTS = "charts", _("Trend charts")
-    WEEKLY = "weekly", _("Weekly table")
+    WEEKLY = "weekly", _("Table of averages")
     DOSES = "doses", _("LDN dose timeline")
     SIDE_EFFECTS = "side_effects", _("Side effects")
     CRASHES = "crashes", _("Crashes")
