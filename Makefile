@@ -27,7 +27,8 @@ help:
 	@echo "make lint           ruff, mypy, the OpenAPI schema (no warnings), migrations"
 	@echo "make vendor         re-fetch vendored front-end libraries and verify hashes"
 	@echo "make bench          the load benchmark: gunicorn under wrk, ratios to bare views"
-	@echo "                    (by hand: bench/report_pdf.py for the PDF, bench/wger.py beside wger)"
+	@echo "                    (by hand: bench/report_pdf.py for the PDF, bench/wger.py beside wger,"
+	@echo "                    bench/ab.py to compare two checkouts under the same load)"
 	@echo "make demo           create a demo account with a year of realistic data"
 
 $(STAMP): requirements.lock
