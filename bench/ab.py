@@ -29,8 +29,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,36 +37,6 @@ sys.path.insert(0, str(ROOT / "bench"))
 import load  # noqa: E402
 
 PORTS = (8391, 8392)
-
-
-def start(directory: Path, port: int, env: dict[str, str]) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi",
-            "--workers",
-            str(load.WORKERS),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=directory,
-        env=env,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(
-                f"http://127.0.0.1:{port}/accounts/login/", timeout=5
-            )
-            return server
-        except OSError:
-            time.sleep(0.5)
-    server.terminate()
-    raise SystemExit(f"gunicorn did not start in {directory}")
 
 
 def main() -> None:
@@ -125,7 +93,7 @@ def main() -> None:
                 if key.startswith(f"{name}_")
             }
         )
-        servers.append(start(directory, port, own))
+        servers.append(load.start_gunicorn(own, port=port, cwd=directory))
     cases = args.cases.split(",")
     chosen = [
         (index, item)

@@ -162,10 +162,14 @@ def ensure_postgres_database(url: str) -> None:
 # --- The server ----------------------------------------------------------------------
 
 
-def start_gunicorn(env: dict[str, str]) -> subprocess.Popen:
+def start_gunicorn(
+    env: dict[str, str], *, port: int = PORT, cwd: Path = ROOT
+) -> subprocess.Popen:
+    """gunicorn (``WORKERS`` sync workers) serving the checkout ``cwd`` on
+    ``port``, once it answers."""
     with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", PORT)) == 0:
-            raise SystemExit(f"Port {PORT} is in use; set BENCH_PORT.")
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise SystemExit(f"Port {port} is in use; set BENCH_PORT.")
     server = subprocess.Popen(
         [
             PYTHON,
@@ -175,22 +179,24 @@ def start_gunicorn(env: dict[str, str]) -> subprocess.Popen:
             "--workers",
             str(WORKERS),
             "--bind",
-            f"127.0.0.1:{PORT}",
+            f"127.0.0.1:{port}",
             "--log-level",
             "warning",
         ],
-        cwd=ROOT,
+        cwd=cwd,
         env=env,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"{BASE}/accounts/login/", timeout=10)
+            urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/accounts/login/", timeout=10
+            )
             return server
         except OSError:  # not listening yet, or a worker still booting
             time.sleep(0.5)
     server.terminate()
-    raise SystemExit("gunicorn did not start")
+    raise SystemExit(f"gunicorn did not start in {cwd}")
 
 
 def stop(server: subprocess.Popen) -> None:

@@ -67,6 +67,7 @@ __all__ = [
     "Bucket",
     "choose_resolution",
     "earliest_allowed_start",
+    "calendar_buckets",
     "monthly_buckets",
     "trends_payload",
     "trends_preferences_save",
@@ -149,10 +150,16 @@ def weekly_buckets(
     ]
 
 
-def monthly_buckets(
-    values: Mapping[datetime.date, float], start: datetime.date, end: datetime.date
+def calendar_buckets(
+    values: Mapping[datetime.date, float | None],
+    start: datetime.date,
+    end: datetime.date,
+    *,
+    months: int,
 ) -> list[Bucket]:
-    """Calendar months covering [start, end]; the first and last may be partial.
+    """Runs of ``months`` calendar months (1: months; 3: quarters from January,
+    April, July and October; 12: years) covering [start, end], the first and
+    last clipped to the range.
 
     ``mean`` is over the logged days only (``None`` when none); missing days are
     gaps, never zeros.
@@ -162,15 +169,13 @@ def monthly_buckets(
     buckets: list[Bucket] = []
     first = start
     while first <= end:
-        if first.month == 12:
-            next_month = datetime.date(first.year + 1, 1, 1)
-        else:
-            next_month = datetime.date(first.year, first.month + 1, 1)
-        last = min(next_month - ONE_DAY, end)
+        after = (first.month - 1) // months * months + months  # 0-based month
+        following = datetime.date(first.year + after // 12, after % 12 + 1, 1)
+        last = min(following - ONE_DAY, end)
         logged = [
-            values[day]
+            value
             for day in _days(first, last)
-            if day in values and values[day] is not None
+            if (value := values.get(day)) is not None
         ]
         buckets.append(
             Bucket(
@@ -181,8 +186,16 @@ def monthly_buckets(
                 days_in_range=(last - first).days + 1,
             )
         )
-        first = next_month
+        first = following
     return buckets
+
+
+def monthly_buckets(
+    values: Mapping[datetime.date, float], start: datetime.date, end: datetime.date
+) -> list[Bucket]:
+    """Calendar months covering [start, end]; the first and last may be partial
+    (:func:`calendar_buckets` of one month)."""
+    return calendar_buckets(values, start, end, months=1)
 
 
 def _days(start: datetime.date, end: datetime.date) -> list[datetime.date]:

@@ -34,6 +34,7 @@ from .charts import report_charts
 from .core_figures import mg_list, no_comparison_message, one_decimal, signed
 from .data import ReportData, dose_text, format_mg
 from .summary_charts import band_chart_svg, dose_steps_svg
+from .tables import MONTH, QUARTER, WEEK, YEAR
 
 __all__ = ["build_pdf", "render_report_html"]
 
@@ -321,7 +322,7 @@ def _period_table(period: str) -> dict[str, str]:
         "differs from the days logged in the row. – means nothing logged."
     )
     heading, note, column = {
-        "week": (
+        WEEK: (
             _("Weekly averages"),
             _(
                 "Average score of the logged days of each week (Monday to Sunday, "
@@ -329,7 +330,7 @@ def _period_table(period: str) -> dict[str, str]:
             ),
             _("Week from"),
         ),
-        "month": (
+        MONTH: (
             _("Monthly averages"),
             _(
                 "Average score of the logged days of each calendar month (cut to "
@@ -337,7 +338,7 @@ def _period_table(period: str) -> dict[str, str]:
             ),
             _("Month"),
         ),
-        "quarter": (
+        QUARTER: (
             _("Quarterly averages"),
             _(
                 "Average score of the logged days of each quarter of the year (cut "
@@ -346,7 +347,7 @@ def _period_table(period: str) -> dict[str, str]:
             ),
             _("Quarter"),
         ),
-        "year": (
+        YEAR: (
             _("Yearly averages"),
             _(
                 "Average score of the logged days of each calendar year (cut to the "
@@ -360,11 +361,11 @@ def _period_table(period: str) -> dict[str, str]:
 
 
 def _period_label(period: str, start: datetime.date, end: datetime.date) -> str:
-    if period == "week":
+    if period == WEEK:
         return date_format(start, "j M Y")
-    if period == "month" or (period == "quarter" and start.month == end.month):
+    if period == MONTH or (period == QUARTER and start.month == end.month):
         return date_format(start, "M Y")
-    if period == "quarter":
+    if period == QUARTER:
         return f"{date_format(start, 'M')}–{date_format(end, 'M Y')}"
     return date_format(start, "Y")
 

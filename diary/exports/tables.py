@@ -10,7 +10,6 @@ decimal); a period with nothing logged has ``None``, never 0.
 from __future__ import annotations
 
 import datetime
-import statistics
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from diary.trends import (
     ROLLING_WINDOW,
     SHOWN_PLACES,
     Bucket,
+    calendar_buckets,
     weekly_buckets,
 )
 
@@ -78,44 +78,6 @@ def table_period(start: datetime.date, end: datetime.date) -> str:
     if days <= QUARTERLY_TABLE_MAX_DAYS:
         return QUARTER
     return YEAR
-
-
-def calendar_buckets(
-    values: dict[datetime.date, float],
-    start: datetime.date,
-    end: datetime.date,
-    *,
-    months: int,
-) -> list[Bucket]:
-    """Runs of ``months`` calendar months (1: months; 3: quarters from January,
-    April, July and October; 12: years) covering [start, end], the first and
-    last cut to the range. ``mean`` is over the logged days only (``None`` when
-    none): a day not logged is a gap, never a zero."""
-    if end < start:
-        raise ValueError("The range ends before it starts.")
-    buckets = []
-    first = start
-    while first <= end:
-        after = (first.month - 1) // months * months + months  # 0-based month
-        following = datetime.date(first.year + after // 12, after % 12 + 1, 1)
-        last = min(following - ONE_DAY, end)
-        logged = [
-            value
-            for offset in range((last - first).days + 1)
-            if (value := values.get(first + datetime.timedelta(days=offset)))
-            is not None
-        ]
-        buckets.append(
-            Bucket(
-                start=first,
-                end=last,
-                mean=statistics.fmean(logged) if logged else None,
-                days_logged=len(logged),
-                days_in_range=(last - first).days + 1,
-            )
-        )
-        first = following
-    return buckets
 
 
 def period_rows(
