@@ -128,8 +128,8 @@ class ReportData:
 
     Charts and tables:
         ``trends`` the :func:`diary.trends.trends_payload` of the range, scoped to
-        it; ``periods`` the averages table, a row per week, month, quarter or
-        year (``table_period``, from the range's length); means unrounded.
+        it; ``periods`` the averages table, a row per week, month or quarter
+        (``table_period``, from the range's length); means unrounded.
     """
 
     display_name: str

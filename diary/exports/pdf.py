@@ -34,7 +34,7 @@ from .charts import report_charts
 from .core_figures import mg_list, no_comparison_message, one_decimal, signed
 from .data import ReportData, dose_text, format_mg
 from .summary_charts import band_chart_svg, dose_steps_svg
-from .tables import MONTH, QUARTER, WEEK, YEAR
+from .tables import MONTH, QUARTER, WEEK
 
 __all__ = ["build_pdf", "render_report_html"]
 
@@ -347,15 +347,6 @@ def _period_table(period: str) -> dict[str, str]:
             ),
             _("Quarter"),
         ),
-        YEAR: (
-            _("Yearly averages"),
-            _(
-                "Average score of the logged days of each calendar year (cut to the "
-                "range): the range is longer than three years, so one row a year. "
-                "The charts show the weeks or months."
-            ),
-            _("Year"),
-        ),
     }[period]
     return {"heading": heading, "note": f"{note} {brackets}", "column": column}
 
@@ -365,9 +356,7 @@ def _period_label(period: str, start: datetime.date, end: datetime.date) -> str:
         return date_format(start, "j M Y")
     if period == MONTH or (period == QUARTER and start.month == end.month):
         return date_format(start, "M Y")
-    if period == QUARTER:
-        return f"{date_format(start, 'M')}–{date_format(end, 'M Y')}"
-    return date_format(start, "Y")
+    return f"{date_format(start, 'M')}–{date_format(end, 'M Y')}"
 
 
 def _period_rows(data: ReportData) -> list[dict[str, Any]]:

@@ -1,6 +1,6 @@
 """The report's tables and the charts' data, from the rows of :mod:`.loading`:
-the table of averages (weekly, monthly, quarterly or yearly rows, so that it is
-about a year's rows long whatever the range), the three most
+the table of averages (weekly, monthly or quarterly rows, so that it is about a
+year's rows long whatever the range), the three most
 frequent side effects, and the trends payload scoped to the range.
 
 Means are over logged days only and unrounded here (format them with one
@@ -33,17 +33,15 @@ ONE_DAY = datetime.timedelta(days=1)
 TOP_SIDE_EFFECTS = 3
 # The table stays about a year's rows long, so that it is read at a glance and
 # a longer report does not cost more to build: a row per ISO week up to about
-# six months (26-27 rows), per calendar month up to 13 months, per calendar
-# quarter up to 13 quarters, then per calendar year (a year is 12-13 rows, two
-# years 8-9, ten years 10-11).
+# six months (26-27 rows), per calendar month up to 13 months, then per calendar
+# quarter (a report covers at most two years, exports.services.MAX_RANGE_DAYS:
+# 8-9 rows).
 WEEKLY_TABLE_MAX_DAYS = 183
 MONTHLY_TABLE_MAX_DAYS = 397
-QUARTERLY_TABLE_MAX_DAYS = 1187
 WEEK = "week"
 MONTH = "month"
 QUARTER = "quarter"
-YEAR = "year"
-_MONTHS = {MONTH: 1, QUARTER: 3, YEAR: 12}
+_MONTHS = {MONTH: 1, QUARTER: 3}
 
 
 @dataclass(frozen=True)
@@ -68,16 +66,14 @@ class PeriodRow:
 
 
 def table_period(start: datetime.date, end: datetime.date) -> str:
-    """``"week"``, ``"month"``, ``"quarter"`` or ``"year"``: the table's rows
-    for a range of this length (see ``WEEKLY_TABLE_MAX_DAYS`` and after)."""
+    """``"week"``, ``"month"`` or ``"quarter"``: the table's rows for a range of
+    this length (see ``WEEKLY_TABLE_MAX_DAYS`` and ``MONTHLY_TABLE_MAX_DAYS``)."""
     days = (end - start).days + 1
     if days <= WEEKLY_TABLE_MAX_DAYS:
         return WEEK
     if days <= MONTHLY_TABLE_MAX_DAYS:
         return MONTH
-    if days <= QUARTERLY_TABLE_MAX_DAYS:
-        return QUARTER
-    return YEAR
+    return QUARTER
 
 
 def period_rows(
@@ -87,7 +83,7 @@ def period_rows(
     start: datetime.date,
     end: datetime.date,
 ) -> tuple[PeriodRow, ...]:
-    """The averages table, a row per week, month, quarter or year
+    """The averages table, a row per week, month or quarter
     (:func:`table_period`)."""
     period = table_period(start, end)
 
