@@ -33,6 +33,7 @@ from django.db.models import (
     F,
     Field,
     IntegerField,
+    Q,
     QuerySet,
     Sum,
     Value,
@@ -491,15 +492,19 @@ def _score_rows_query(resolution: str, with_full: bool, *values: Any) -> QuerySe
     # symptom and period); the partial first and last ones are added up from
     # the scores of their days in the range.
     user_id, end, start = head[3:6]
-    edges = SymptomScore.objects.filter(
-        entry__user_id=user_id,
-        entry__date__lte=end,
-        entry__date__gte=start,
-        symptom_id__in=id_groups[1],
-    )
     if with_full:
+        # Two ranges the index can seek to (the days before the first full
+        # period and after the last), not the whole range less the full
+        # periods, which a generic plan reads day by day.
         full_first, after_full = head[6:8]
-        edges = edges.exclude(entry__date__gte=full_first, entry__date__lt=after_full)
+        days = Q(entry__date__gte=start, entry__date__lt=full_first) | Q(
+            entry__date__gte=after_full, entry__date__lte=end
+        )
+    else:
+        days = Q(entry__date__gte=start, entry__date__lte=end)
+    edges = SymptomScore.objects.filter(
+        days, entry__user_id=user_id, symptom_id__in=id_groups[1]
+    )
     parts: list[QuerySet] = [
         edges.annotate(day=PeriodStart("entry__date", resolution=resolution))
         .values("symptom_id", "day")

@@ -201,3 +201,49 @@ def test_long_range_points_equal_averaging_the_days(
             for b in buckets
         ]
         assert series["days_logged"] == len(in_range)
+
+
+@pytest.mark.parametrize(
+    ("length", "end_back", "resolution"),
+    [
+        (400, 0, "week"),  # starts on a Thursday inside the history
+        (900, 17, "week"),  # ends mid-week in the past
+        (6 * 365 + 9, 0, "month"),  # starts mid-month inside the history
+        (6 * 365 + 40, 13, "month"),  # starts and ends mid-month
+    ],
+)
+def test_ranges_inside_the_history_count_each_edge_day_once(
+    alice, length, end_back, resolution
+):
+    """The partial first and last periods are added up from their days, the
+    whole ones from the totals: a day on either side of a period boundary
+    counts once, in its own period."""
+    from tests.diary.test_trends_payload import make_history, track_symptoms
+
+    track_symptoms(alice, 2)
+    symptoms = make_history(alice, 7 * 365, skip=lambda i: i % 5 == 2)
+    today = alice.local_today()
+    end = today - end_back * ONE_DAY
+    start = end - (length - 1) * ONE_DAY
+    values: dict = defaultdict(dict)
+    for symptom_id, day, score in SymptomScore.objects.filter(
+        entry__user=alice
+    ).values_list("symptom_id", "entry__date", "score"):
+        if start <= day <= end:
+            values[symptom_id][day] = float(score)
+    payload = trends_payload(
+        user=alice, start=start, end=end, symptom_ids=[s.pk for s in symptoms]
+    )
+    assert payload["resolution"] == resolution
+    bucket = weekly_buckets if resolution == "week" else monthly_buckets
+    for series in payload["series"]:
+        buckets = bucket(values[series["id"]], start, end)
+        assert [(p["x"], p["n"], p["y"]) for p in series["points"]] == [
+            (
+                b.start.isoformat(),
+                b.days_logged,
+                None if b.mean is None else round(b.mean, 1),
+            )
+            for b in buckets
+        ]
+        assert series["days_logged"] == len(values[series["id"]])
