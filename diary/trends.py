@@ -38,9 +38,10 @@ from django.db.models import (
     Sum,
     Value,
 )
+from django.utils import translation
 from django.utils.formats import date_format
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from accounts.models import User
 from config.prepared import PreparedSelect
@@ -228,15 +229,16 @@ def _point_frames(
     the period's first day (the key of its sums), the point's first and last days
     as ISO text and how many days of the range it covers; computed once per
     range rather than once per point of every series."""
-    return tuple(
-        (
-            _period_start(first, resolution).isoformat(),
-            first.isoformat(),
-            last.isoformat(),
-            (last - first).days + 1,
+    frames = []
+    for first, last in _buckets(resolution, start, end):
+        first_text = first.isoformat()
+        frames.append(
+            (first_text, first_text, last.isoformat(), (last - first).days + 1)
         )
-        for first, last in _buckets(resolution, start, end)
-    )
+    if frames and start != _period_start(start, resolution):
+        # Only the first point can start after its period's first day.
+        frames[0] = (_period_start(start, resolution).isoformat(), *frames[0][1:])
+    return tuple(frames)
 
 
 def _bucket_of(
@@ -251,6 +253,14 @@ def _bucket_of(
 
 def _round(value: float | None, places: int = 2) -> float | None:
     return None if value is None else round(value, places)
+
+
+@functools.lru_cache(maxsize=16384)
+def _shown_mean(total: int, logged: int) -> float:
+    """``total / logged`` rounded as shown. A period's sum and count are small
+    integers (at most 10 x 31 and 31), so the few hundred pairs a history holds
+    are rounded once: ``round(x, 1)`` costs more than building a point."""
+    return round(total / logged, SHOWN_PLACES)
 
 
 # --- The payload --------------------------------------------------------------------
@@ -395,17 +405,11 @@ def trends_payload(
     for item in tracked:
         values = scores.get(item.symptom_id, {})
         sums = periods.get(item.symptom_id, {})
-        logged_in_range = (
-            sum(n for _total, n in sums.values())
-            if resolution != RESOLUTION_DAY
-            else sum(1 for day in values if start <= day <= end)
-        )
-        if item.archived_at is not None and not logged_in_range:
+        built = _series(item, values, sums, start=start, end=end, resolution=resolution)
+        if item.archived_at is not None and not built["days_logged"]:
             continue
-        series.append(
-            _series(item, values, sums, start=start, end=end, resolution=resolution)
-            | {"summary": _summary(item.name, values, end=end, today=today)}
-        )
+        built["summary"] = _summary(item.name, values, end=end, today=today)
+        series.append(built)
 
     courses = _COURSE_STARTS.rows([_INT], [user.pk], using=db)
     changes = [
@@ -663,9 +667,10 @@ def _load_scores(
                 datetime.date.fromisoformat(day) if isinstance(day, str) else day
             ] = total
         else:
+            # Integers from both databases: SUM and COUNT of integer columns.
             periods[symptom_id][day if isinstance(day, str) else day.isoformat()] = (
-                int(total),
-                int(n),
+                total,
+                n,
             )
     return scores, periods
 
@@ -704,24 +709,22 @@ def _series(
         ]
         return base
 
-    points = []
-    no_days = (0, 0)
-    days_logged = 0
-    for key, first, last, length in _point_frames(resolution, start, end):
-        total, logged = sums.get(key, no_days)
-        days_logged += logged
-        points.append(
-            {
-                "x": first,
-                "x_end": last,
-                # The mean of the logged days only: a week with none is a gap.
-                "y": round(total / logged, SHOWN_PLACES) if logged else None,
-                "n": logged,
-                "days": length,
-            }
-        )
-    base["days_logged"] = days_logged
-    base["points"] = points
+    # Every period in ``sums`` lies in the range (the database clips the first
+    # and last), so its days add up to the days logged in the range.
+    base["days_logged"] = sum(logged for _total, logged in sums.values())
+    get, no_days, mean = sums.get, (0, 0), _shown_mean
+    base["points"] = [
+        {
+            "x": first,
+            "x_end": last,
+            # The mean of the logged days only: a week with none is a gap.
+            "y": mean(total, logged) if logged else None,
+            "n": logged,
+            "days": length,
+        }
+        for key, first, last, length in _point_frames(resolution, start, end)
+        for total, logged in (get(key, no_days),)
+    ]
     base["rolling_mean"] = []
     return base
 
@@ -824,8 +827,15 @@ def _dose_step(change: _DoseRow, *, before_range: bool) -> dict[str, Any]:
 
 
 def _choice_labels(choices) -> dict[Any, str]:
-    """Each value of a choices enum with its label in the active language."""
-    return {value: str(label) for value, label in choices.choices}
+    """Each value of a choices enum with its label in the active language (not
+    to be changed: it is shared)."""
+    return _labels_in(choices, get_language())
+
+
+@functools.lru_cache(maxsize=64)
+def _labels_in(choices, language: str | None) -> dict[Any, str]:
+    with translation.override(language):
+        return {value: str(label) for value, label in choices.choices}
 
 
 def _side_effect_markers(
