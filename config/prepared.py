@@ -209,3 +209,65 @@ class PreparedUpdate:
             instance.save(using=using)
             return
         instance._state.db = using
+
+
+class PreparedUpsert:
+    """Inserts rows, or updates ``update_fields`` of the row that already holds
+    the same ``unique_fields``, in one statement (``INSERT ... ON CONFLICT DO
+    UPDATE``, the SQL ``bulk_create(update_conflicts=True)`` writes), with the
+    SQL built once per connection and number of rows and no model instances:
+    each row is a tuple of the values of ``fields``, prepared for the database
+    by those fields (foreign keys take the related primary key). Like
+    ``bulk_create`` it sends no signals."""
+
+    def __init__(
+        self,
+        model,
+        fields: Sequence[str],
+        *,
+        unique_fields: Sequence[str],
+        update_fields: Sequence[str],
+    ):
+        meta = model._meta
+        self.model = model
+        self.fields = [meta.get_field(name) for name in fields]
+        self.unique = [meta.get_field(name) for name in unique_fields]
+        self.update = [meta.get_field(name) for name in update_fields]
+
+    def _sql(self, connection, count: int) -> str:
+        cache = connection.__dict__.setdefault("_prepared_upserts", {})
+        key = (id(self), count)
+        sql = cache.get(key)
+        if sql is None:
+            if not connection.features.supports_update_conflicts_with_target:
+                raise PreparationError(
+                    f"{connection.vendor} has no INSERT ... ON CONFLICT (columns)."
+                )
+            if any(hasattr(field, "get_placeholder") for field in self.fields):
+                raise PreparationError("A field has a placeholder of its own.")
+            quote = connection.ops.quote_name
+            columns = ", ".join(quote(field.column) for field in self.fields)
+            row = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
+            unique = ", ".join(quote(field.column) for field in self.unique)
+            updates = ", ".join(
+                f"{quote(field.column)} = excluded.{quote(field.column)}"
+                for field in self.update
+            )
+            sql = cache[key] = (
+                f"INSERT INTO {quote(self.model._meta.db_table)} ({columns}) "  # noqa: S608  (names from the model)
+                f"VALUES {', '.join([row] * count)} "
+                f"ON CONFLICT ({unique}) DO UPDATE SET {updates}"
+            )
+        return sql
+
+    def run(self, rows: Sequence[Sequence[Any]], using: str = "default") -> None:
+        if not rows:
+            return
+        connection = connections[using]
+        params = [
+            field.get_db_prep_save(value, connection)
+            for row in rows
+            for field, value in zip(self.fields, row, strict=True)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(self._sql(connection, len(rows)), params)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import User
-from config.prepared import PreparedUpdate
+from config.prepared import PreparedUpdate, PreparedUpsert
 
 from . import rollups
 from .builtin_symptoms import BUILTIN_SYMPTOMS
@@ -378,6 +378,12 @@ def _constraint_error(error: IntegrityError) -> ValidationError:
 
 _UNREAD = object()
 _ENTRY_UPDATE = PreparedUpdate(Entry)
+_SCORES_UPSERT = PreparedUpsert(
+    SymptomScore,
+    ["entry", "symptom", "score"],
+    unique_fields=["entry", "symptom"],
+    update_fields=["score"],
+)
 
 
 def entry_upsert(
@@ -503,18 +509,12 @@ def entry_upsert(
                 changed.append(present)
         if changed:
             # New and changed scores in one statement (INSERT ... ON CONFLICT DO
-            # UPDATE on both databases).
+            # UPDATE on both databases), its SQL built once per connection and
+            # number of scores (config.prepared).
             try:
-                SymptomScore.objects.bulk_create(
-                    [
-                        SymptomScore(
-                            entry=entry, symptom_id=s.symptom_id, score=s.score
-                        )
-                        for s in changed
-                    ],
-                    update_conflicts=True,
-                    unique_fields=["entry", "symptom"],
-                    update_fields=["score"],
+                _SCORES_UPSERT.run(
+                    [(entry.pk, s.symptom_id, s.score) for s in changed],
+                    using=router.db_for_write(SymptomScore),
                 )
             except IntegrityError as error:
                 raise _constraint_error(error) from None

@@ -247,7 +247,7 @@ def test_a_prepared_update_writes_what_save_writes(alice, bob):
         entry.hours_upright = Decimal("3.5")
         entry.notes = "<b>changed</b>"
         entry.sync_version = 41
-    connection.__dict__.pop("_prepared_updates", None)
+    connections["default"].__dict__.pop("_prepared_updates", None)
     with CaptureQueriesContext(connection) as ctx:
         update.save(mine)
         update.save(mine)
@@ -288,3 +288,53 @@ def test_a_prepared_update_writes_what_save_writes(alice, bob):
     gone.notes = "back"
     update.save(gone)
     assert Entry.objects.get(pk=gone.pk).notes == "back"
+
+
+@pytest.mark.django_db
+def test_a_prepared_upsert_writes_what_bulk_create_writes(alice, bob):
+    """``PreparedUpsert`` inserts new scores and updates existing ones in one
+    statement, as ``bulk_create(update_conflicts=True)`` does, touching no other
+    row; its SQL is built once per connection and number of rows, and a broken
+    constraint is the database's IntegrityError."""
+    from django.db import IntegrityError, transaction
+
+    from config.prepared import PreparedUpsert
+    from diary.models import SymptomScore
+
+    upsert = PreparedUpsert(
+        SymptomScore,
+        ["entry", "symptom", "score"],
+        unique_fields=["entry", "symptom"],
+        update_fields=["score"],
+    )
+    first, second, third = tracked(alice)[:3]
+    mine = make_entry(alice, days_ago(alice, 1), {first.pk: 4, second.pk: 5})
+    theirs = make_entry(bob, days_ago(bob, 1), {first.pk: 4})
+    ours_before = dict(
+        SymptomScore.objects.filter(entry=mine).values_list("symptom_id", "pk")
+    )
+    built = connections["default"].__dict__
+    built.pop("_prepared_upserts", None)
+    with CaptureQueriesContext(connection) as ctx:
+        upsert.run([(mine.pk, first.pk, 9), (mine.pk, third.pk, 0)])
+        upsert.run([(mine.pk, second.pk, 1), (mine.pk, third.pk, 2)])
+        upsert.run([])
+    assert [q["sql"].split()[0] for q in ctx.captured_queries] == ["INSERT"] * 2
+    assert len(built["_prepared_upserts"]) == 1  # one size: 2 rows
+    stored = dict(
+        SymptomScore.objects.filter(entry=mine).values_list("symptom_id", "score")
+    )
+    assert stored == {first.pk: 9, second.pk: 1, third.pk: 2}
+    # Updated in place: the existing rows keep their ids.
+    kept = dict(SymptomScore.objects.filter(entry=mine).values_list("symptom_id", "pk"))
+    assert {k: kept[k] for k in ours_before} == ours_before
+    assert list(
+        SymptomScore.objects.filter(entry=theirs).values_list("symptom_id", "score")
+    ) == [(first.pk, 4)]
+
+    with (
+        pytest.raises(IntegrityError, match="symptom_score_0_10"),
+        transaction.atomic(),
+    ):
+        upsert.run([(mine.pk, first.pk, 11)])
+    assert SymptomScore.objects.get(entry=mine, symptom=first).score == 9
