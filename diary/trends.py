@@ -661,17 +661,26 @@ def _load_scores(
     # text, PostgreSQL as dates); daily rows, a few hundred at most, become
     # dates.
     fetched = prepared.rows(fields, values, using=router.db_for_read(SymptomScore))
+    # Each day or period start is converted once, not once per symptom: the
+    # conversions were four fifths of this loop.
+    days: dict[Any, datetime.date] = {}
+    starts: dict[Any, str] = {}
     for kind, symptom_id, day, total, n in fetched:
         if kind == _DAY_ROW:
-            scores[symptom_id][
-                datetime.date.fromisoformat(day) if isinstance(day, str) else day
-            ] = total
+            date = days.get(day)
+            if date is None:
+                date = days[day] = (
+                    datetime.date.fromisoformat(day) if isinstance(day, str) else day
+                )
+            scores[symptom_id][date] = total
         else:
+            start_text = starts.get(day)
+            if start_text is None:
+                start_text = starts[day] = (
+                    day if isinstance(day, str) else day.isoformat()
+                )
             # Integers from both databases: SUM and COUNT of integer columns.
-            periods[symptom_id][day if isinstance(day, str) else day.isoformat()] = (
-                total,
-                n,
-            )
+            periods[symptom_id][start_text] = (total, n)
     return scores, periods
 
 
