@@ -161,10 +161,17 @@ def summary_change(scores: Mapping[date, float], today: date) -> SummaryChange |
 
     Returns ``None`` when nothing was logged in the 35 days the summary looks at.
     """
-    if not _values_in(scores, today - timedelta(days=34), today):
+    # The 35 days looked at, oldest first, None where not logged: read once,
+    # then sliced (the same days as four reads of the mapping).
+    window = []
+    day = today - timedelta(days=34)
+    for _ in range(35):
+        window.append(scores.get(day))
+        day += ONE_DAY
+    if all(value is None for value in window):
         return None
-    current = _window_mean(scores, today)
-    earlier = _window_mean(scores, today - timedelta(days=28))
+    current = _mean_of_logged(window[28:])  # the 7 days ending today
+    earlier = _mean_of_logged(window[:7])  # the 7 days ending 28 days before
     direction: Literal["up", "down", "same"] | None = None
     if current is not None and earlier is not None:
         shown_now, shown_then = round(current, 1), round(earlier, 1)
@@ -177,13 +184,13 @@ def summary_change(scores: Mapping[date, float], today: date) -> SummaryChange |
     return {
         "current": current,
         "four_weeks_ago": earlier,
-        "days_logged_28": len(_values_in(scores, today - timedelta(days=27), today)),
+        "days_logged_28": sum(value is not None for value in window[7:]),
         "direction": direction,
     }
 
 
-def _window_mean(scores: Mapping[date, float], last: date) -> float | None:
-    logged = _values_in(scores, last - timedelta(days=6), last)
+def _mean_of_logged(week: Sequence[float | None]) -> float | None:
+    logged = [value for value in week if value is not None]
     return statistics.fmean(logged) if len(logged) >= 4 else None
 
 
