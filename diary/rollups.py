@@ -187,10 +187,14 @@ def rebuild(user_id: int | None = None) -> int:
             f"COUNT(*) FROM {t['score']} s INNER JOIN {t['entry']} e "
             f"ON s.entry_id = e.id {where} GROUP BY e.user_id, s.symptom_id, {start}"
         )
+    # Written in the order of the unique index (user, period, start, symptom), the
+    # order in which the diary's writes add them: a chart's range of periods is
+    # then read from a few neighbouring pages, not a page per row.
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {t['rollup']} ({_COLUMNS}) "  # noqa: S608
-            f"{' UNION ALL '.join(selects)}",
+            f"SELECT * FROM ({' UNION ALL '.join(selects)}) AS fresh "
+            f"ORDER BY 1, 3, 4, 2",
             params * 2,
         )
     return (
