@@ -235,9 +235,10 @@ def _point_frames(
         frames.append(
             (first_text, first_text, last.isoformat(), (last - first).days + 1)
         )
-    if frames and start != _period_start(start, resolution):
+    first_period = _period_start(start, resolution)
+    if frames and first_period != start:
         # Only the first point can start after its period's first day.
-        frames[0] = (_period_start(start, resolution).isoformat(), *frames[0][1:])
+        frames[0] = (first_period.isoformat(), *frames[0][1:])
     return tuple(frames)
 
 
