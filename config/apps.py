@@ -9,4 +9,4 @@ class ProjectConfig(AppConfig):
     verbose_name = "LDN Diary configuration"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401 (registers the checks)
+        from . import checks, db  # noqa: F401 (registers the checks and receivers)
