@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from django.db import connections
 
 from tests.factories import PASSWORD
 
@@ -78,6 +79,12 @@ def browser():
         )
         yield browser
         browser.close()
+        # From Playwright's start to its end, the tests run in the context its
+        # greenlets give them, where Django's connections are other objects than
+        # before. Django's teardown of the test database runs after Playwright
+        # has ended, back in the first context, and cannot see them: closed here,
+        # or PostgreSQL refuses to drop a database "being accessed by other users".
+        connections.close_all()
 
 
 @pytest.fixture
