@@ -29,7 +29,10 @@ class MedicalNoticeMiddleware:
     """Send a signed-in user to the not-medical-advice notice until they have
     acknowledged its current version. A new version asks again."""
 
-    EXEMPT_URL_NAMES = ("accounts:notice", "accounts:logout")
+    # The service worker is the site's own script, with no diary data in it: the
+    # notice page itself registers it, and a redirect would make the browser
+    # refuse it ("The script resource is behind a redirect").
+    EXEMPT_URL_NAMES = ("accounts:notice", "accounts:logout", "service-worker")
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -36,6 +36,17 @@ class TestNoticeMiddleware:
 
         assert response["Location"] == f"{NOTICE_URL}?next=%2Fentries%2F%3Fpage%3D2"
 
+    def test_the_service_worker_is_served_before_the_notice_is_acknowledged(
+        self, alice_with_old_notice, alice_client
+    ):
+        """The notice page registers the service worker; a browser refuses a
+        worker script behind a redirect."""
+        response = alice_client.get(reverse("service-worker"))
+
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/javascript")
+        assert alice_client.get(HOME_URL)["Location"] == f"{NOTICE_URL}?next=%2F"
+
     def test_user_who_never_acknowledged_is_sent_to_the_notice(self, client):
         user = UserFactory(
             medical_notice_version=None, medical_notice_acknowledged_at=None
