@@ -1,9 +1,11 @@
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
+from diary.models import TrackedSymptom
 from tests.factories import DoseChangeFactory, EntryFactory, TreatmentCourseFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +36,33 @@ def test_home_shows_last_seven_days_with_gaps(alice_client, alice):
     ]
     assert [r["entry"] is not None for r in rows] == [False, True] + [False] * 5
     assert "1 of 7 days logged" in response.content.decode()
+
+
+def test_home_with_no_symptoms_tracked_says_so_and_keeps_its_columns(
+    alice_client, alice
+):
+    """A patient who tracks no symptom still sees which days are logged, in a
+    table whose rows all have the header's two columns, and where to choose
+    symptoms."""
+    TrackedSymptom.objects.filter(user=alice).delete()
+    EntryFactory(user=alice, date=alice.local_today())
+    page = alice_client.get(reverse("diary:home")).content.decode()
+    table = page[page.index('data-testid="last-7-days"') :]
+    table = table[: table.index("</table>")]
+    header, body = table.split("</thead>")
+    assert re.findall(r"<th scope=\"col\"[^>]*>([^<]*)</th>", header) == [
+        "Day",
+        "Check-in",
+    ]
+    rows = re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    assert len(rows) == 7
+    for row in rows:
+        assert len(re.findall(r"<t[hd][ >]", row)) == 2
+    assert "<td>Logged</td>" in rows[0]
+    assert "Not logged" in rows[1]
+    assert "You track no symptoms" in page
+    assert "worst imaginable" not in page
+    assert reverse("diary:symptom-list") in page
 
 
 def test_home_shows_current_dose_and_day_count(alice_client, alice):
