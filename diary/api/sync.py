@@ -22,7 +22,7 @@ import contextlib
 import re
 import uuid as uuid_lib
 from collections.abc import Callable, Iterator, Mapping
-from typing import cast
+from typing import Any, ClassVar, cast
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -275,20 +275,30 @@ class SyncedViewSet(
 
     lookup_field = "uuid"
     tombstone_kind: str = ""
+    # The service call a write mixin makes, which a viewset with it must give.
+    service_hook: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        """A viewset missing the service call of one of its write mixins is an
+        error when it is defined, not on its first write."""
+        super().__init_subclass__(**kwargs)
+        if cls.__module__ == __name__:  # the mixins themselves
+            return
+        hooks: set[str] = {
+            base.__dict__["service_hook"]
+            for base in cls.__mro__
+            if base.__dict__.get("service_hook")
+        }
+        missing = sorted(
+            hook for hook in hooks if not callable(getattr(cls, hook, None))
+        )
+        if missing:
+            raise TypeError(f"{cls.__qualname__} does not define {', '.join(missing)}")
 
     @property
     def owner(self) -> User:
         """The requesting user (authentication is required on every route)."""
         return cast(User, self.request.user)
-
-    def service_create(self, data: dict):
-        raise NotImplementedError
-
-    def service_update(self, instance, data: dict):
-        raise NotImplementedError
-
-    def service_delete(self, instance) -> None:
-        raise NotImplementedError
 
     def existing_for_uuid(self, uuid: uuid_lib.UUID):
         """The requesting user's object with this uuid, if any (a retried create)."""
@@ -320,6 +330,9 @@ class SyncedViewSet(
 
 
 class SyncedCreateMixin(SyncedViewSet):
+    service_hook = "service_create"
+    service_create: Callable[[dict], Any]
+
     def create(self, request, *args, **kwargs):
         uuid = requested_uuid(request.data)
         try:
@@ -344,6 +357,9 @@ class SyncedCreateMixin(SyncedViewSet):
 
 
 class SyncedUpdateMixin(SyncedViewSet):
+    service_hook = "service_update"
+    service_update: Callable[[Any, dict], Any]
+
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         with transaction.atomic():
@@ -369,6 +385,9 @@ class SyncedUpdateMixin(SyncedViewSet):
 
 
 class SyncedDestroyMixin(SyncedViewSet):
+    service_hook = "service_delete"
+    service_delete: Callable[[Any], None]
+
     def destroy(self, request, *args, **kwargs):
         with transaction.atomic():
             lock_owner(request.user)

@@ -687,3 +687,24 @@ def test_uuids_are_unique_across_a_sync(alice, alice_api):
         uuids = [i["uuid"] for i in items]
         assert len(uuids) == len(set(uuids)), kind
         assert all(uuid_lib.UUID(u) for u in uuids)
+
+
+def test_a_viewset_without_the_service_call_of_its_write_mixin_is_refused():
+    """Each write mixin names the service call it makes; a viewset lacking one
+    is an error when its class is defined, not on a patient's first write."""
+    from diary.api.sync import SyncedCreateMixin, SyncedDestroyMixin
+
+    with pytest.raises(TypeError, match="does not define service_delete"):
+
+        class Forgetful(SyncedCreateMixin, SyncedDestroyMixin):
+            def service_create(self, data):
+                return None
+
+    class Complete(SyncedCreateMixin, SyncedDestroyMixin):
+        def service_create(self, data):
+            return data
+
+        def service_delete(self, instance):
+            return None
+
+    assert Complete().service_create({"a": 1}) == {"a": 1}
