@@ -81,3 +81,24 @@ def test_the_schema_does_not_list_them(alice_client):
 
     schema = alice_client.get(reverse("api:schema")).content.decode()
     assert "__bench__" not in schema
+
+
+def test_the_benchmark_throttle_keeps_at_most_a_second_of_history():
+    """``bench/load.py`` raises the patients' throttle without giving each one a
+    minute of request times to pickle on every request (tens of thousands for
+    the 10-year patient, more than the bare view's own work), which would
+    weigh on the floor and the endpoint alike and move with the run."""
+    import importlib.util
+    from pathlib import Path
+
+    from rest_framework.throttling import UserRateThrottle
+
+    path = Path(__file__).resolve().parents[2] / "bench" / "load.py"
+    spec = importlib.util.spec_from_file_location("bench_load", path)
+    load = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(load)
+    env = load.django_env(None, Path("unused.sqlite3"))
+    requests, seconds = UserRateThrottle().parse_rate(env["API_THROTTLE_USER"])
+    assert seconds <= 1
+    # Never the limit: far above what wrk sends to one patient in a second.
+    assert requests >= 100_000
