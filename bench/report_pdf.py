@@ -33,6 +33,16 @@ With REDIS_URL set, ``--prime`` (its own process) computes the comparison into
 the shared cache, as the patient's analysis page does, and ``--cached`` then
 measures a worker that reads it instead of fitting it.
 
+``--instructions`` answers "does a 2-year report cost more than a 1-year one?"
+without the noise of CPU seconds on a shared machine (there, the medians of 5
+rounds swap places from one run to the next): it runs this script once per range
+length under ``valgrind --tool=callgrind`` (``--warm``, one report, a fixed hash
+seed; the lengths side by side), which counts the instructions executed, the
+same count for the same inputs whatever else the machine does. Everything but
+the report's range is the same in every run (imports, start-up, the 30-day
+report), so the difference between two runs' counts is the difference between
+their reports. Each run takes a few minutes; needs valgrind (Debian's package).
+
 Targets (issue 11): a 2-year report costs at most the 1-year one, under 3 s of
 CPU for 1 year, under 250 MB (238.4 MiB) of peak memory.
 """
@@ -40,6 +50,7 @@ CPU for 1 year, under 250 MB (238.4 MiB) of peak memory.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import os
 import resource
@@ -91,7 +102,16 @@ def main() -> None:
         help="keep the cache: read the comparison a --prime run stored (needs a "
         "shared cache, REDIS_URL)",
     )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count each length's instructions under valgrind's callgrind, "
+        "one process per length, and compare them",
+    )
     args = parser.parse_args()
+    if args.instructions:
+        count_instructions(args)
+        return
 
     if args.as_worker:
         start_as_worker()
@@ -109,6 +129,58 @@ def main() -> None:
         sys.stdout.flush()
         os._exit(0)
     run(args)
+
+
+def count_instructions(args: argparse.Namespace) -> None:
+    """``--instructions``: one callgrind run of this script per range length."""
+    import re
+    import shutil
+    import subprocess
+    import tempfile
+
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        raise SystemExit("valgrind is missing (apt-get install valgrind).")
+    out = Path(tempfile.mkdtemp(prefix="ldn-callgrind-"))
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    counts = {}
+    with contextlib.ExitStack() as logs:
+        runs = {}
+        for days in args.days:
+            command = [
+                valgrind,
+                "--tool=callgrind",
+                f"--callgrind-out-file={out / f'{days}.out'}",
+                sys.executable,
+                __file__,
+                "--warm",
+                "--days",
+                str(days),
+                "--email",
+                args.email,
+            ] + (["--notes"] if args.notes else [])
+            log = logs.enter_context(open(out / f"{days}.log", "w"))
+            runs[days] = subprocess.Popen(command, env=env, stdout=log, stderr=log)
+        for days, process in runs.items():
+            if process.wait() != 0:
+                raise SystemExit(
+                    f"The {days}-day run failed: see {out / f'{days}.log'}"
+                )
+            text = (out / f"{days}.out").read_text()
+            found = re.search(r"^(?:summary|totals): (\d+)", text, re.M)
+            if found is None:
+                raise SystemExit(f"No instruction count in {out / f'{days}.out'}")
+            counts[days] = int(found[1])
+            print(f"days={days} instructions={counts[days]:,}", flush=True)
+    if 365 in counts and 730 in counts:
+        difference = counts[730] - counts[365]
+        verdict = "met" if difference <= 0 else "NOT met"
+        print(
+            f"target 2 y <= 1 y (instructions): {verdict} "
+            f"(2 y - 1 y = {difference / 1e6:+,.0f} million, "
+            f"{difference / counts[365]:+.1%} of the whole 1-year run)"
+        )
+    shutil.rmtree(out)
 
 
 def start_as_worker() -> None:
