@@ -174,9 +174,8 @@ def count_instructions(args: argparse.Namespace) -> None:
             print(f"days={days} instructions={counts[days]:,}", flush=True)
     if 365 in counts and 730 in counts:
         difference = counts[730] - counts[365]
-        verdict = "met" if difference <= 0 else "NOT met"
         print(
-            f"target 2 y <= 1 y (instructions): {verdict} "
+            f"target 2 y <= 1 y (instructions): {verdict(difference <= 0)} "
             f"(2 y - 1 y = {difference / 1e6:+,.0f} million, "
             f"{difference / counts[365]:+.1%} of the whole 1-year run)"
         )
@@ -291,10 +290,11 @@ def _private_mib() -> float:
     return kib / 1024
 
 
-def _targets(medians: dict[int, float], peak_mib: float) -> None:
-    def verdict(ok: bool) -> str:
-        return "met" if ok else "NOT met"
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
 
+
+def _targets(medians: dict[int, float], peak_mib: float) -> None:
     print(
         f"target peak < {PEAK_TARGET_MIB:.1f} MiB: {verdict(peak_mib < PEAK_TARGET_MIB)}"
     )
