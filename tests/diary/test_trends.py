@@ -433,17 +433,18 @@ def test_query_count_is_the_same_for_30_days_and_5_years(
     studies_load()
     small = make_big_user(30)
     large = make_big_user(5 * 365)
-    # Session and user, then the payload: symptoms, scores, courses, dose
-    # changes, crashes, side effects; then (the page only) the evidence overlay:
+    # Session and user, then the payload: symptoms, scores, and the markers
+    # (courses, dose changes, crashes and side effects in one query); then (the
+    # page only) the evidence overlay:
     # the catalogue's fingerprint, and on its first view for these symptoms the
     # studies (these users' own symptoms match none, so no study symptoms are
     # prefetched); "all" adds one query for the first entry. A repeat view reads
     # the payload, the first day and the overlay from the cache.
     overlay, overlay_miss = (1, 1) if url == TRENDS else (0, 0)
     for client in (small, large):
-        with django_assert_num_queries(8 + overlay + overlay_miss):
+        with django_assert_num_queries(5 + overlay + overlay_miss):
             assert client.get(url, {"preset": "365"}).status_code == 200
-        with django_assert_num_queries(9 + overlay):
+        with django_assert_num_queries(6 + overlay):
             response = client.get(url, {"preset": "all"})
         assert response.status_code == 200
         with django_assert_num_queries(2 + overlay):

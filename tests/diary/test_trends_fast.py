@@ -6,6 +6,7 @@ counter, and HTML and JSON are sent compressed."""
 import gzip
 import json
 import re
+import uuid
 
 import pytest
 from django.core.cache import cache
@@ -193,14 +194,11 @@ def test_the_scores_query_is_compiled_once_per_shape(alice):
     firsts = [day(6 * 365 + k * 40, today) for k in range(5)]
     payloads = [trends_payload(user=alice, start=first, end=today) for first in firsts]
     assert {p["resolution"] for p in payloads} == {"month"}
-    # One compiled query per shape, whatever the range: the scores' and each
-    # marker query's.
+    # One compiled query per shape, whatever the range: the tracked symptoms',
+    # the scores' and the markers'.
     assert sorted(name for name, _n in compiled) == [
-        "diary.trends.course_starts",
-        "diary.trends.crashes",
-        "diary.trends.dose_changes",
+        "diary.trends.markers",
         "diary.trends.scores.month.1",
-        "diary.trends.side_effects",
         "diary.trends.tracked",
     ]
     ids = [s["id"] for s in payloads[0]["series"]]
@@ -246,16 +244,24 @@ def test_the_cached_body_is_the_standard_librarys_json(alice, alice_api):
         assert response.content == standard.encode()
 
 
-def test_the_prepared_symptom_and_dose_reads_answer_as_the_orm_does(alice, bob):
-    """The payload reads the tracked symptoms and the dose changes through
-    queries compiled once (config.prepared); they give what the ORM's
-    ``for_user(...).in_order()`` and dose history give, and only the owner's."""
+def test_the_prepared_symptom_and_marker_reads_answer_as_the_orm_does(alice, bob):
+    """The payload reads the tracked symptoms, and in one query its markers (the
+    LDN start, the dose changes, the crashes and the side effects), through SQL
+    compiled once (config.prepared); they give what the ORM gives, in the same
+    order, and only the owner's."""
     import datetime
+    from decimal import Decimal
 
     from django.utils import timezone
 
     from diary import trends
-    from diary.models import DoseChange, TrackedSymptom
+    from diary.models import (
+        Crash,
+        DoseChange,
+        SideEffect,
+        TrackedSymptom,
+        TreatmentCourse,
+    )
     from tests.diary.test_trends_payload import add_treatment_history
 
     for user in (alice, bob):
@@ -266,6 +272,34 @@ def test_the_prepared_symptom_and_dose_reads_answer_as_the_orm_does(alice, bob):
     archived.shown_on_trends = False
     archived.save()
     end = alice.local_today() - datetime.timedelta(days=150)
+    start = end - datetime.timedelta(days=30)
+    # What the history lacks: a second course (two start dates), a stop (no
+    # dose), an ongoing crash (no end), an "other" side effect with its own
+    # words, and two kinds on one day (ordered by kind).
+    second = TreatmentCourse.objects.create(
+        user=alice, start_date=end - datetime.timedelta(days=20)
+    )
+    DoseChange.objects.create(
+        course=second,
+        date=end - datetime.timedelta(days=5),
+        dose_mg=None,
+        reason="stop",
+    )
+    DoseChange.objects.create(
+        course=second,
+        date=end - datetime.timedelta(days=20),
+        dose_mg=Decimal("1.5"),
+        reason="start",
+    )
+    Crash.objects.create(user=alice, start_date=end, end_date=None, severity=3)
+    for kind, words in (("other", "Metallic taste"), ("headache", "")):
+        SideEffect.objects.create(
+            course=second,
+            date=end - datetime.timedelta(days=2),
+            kind=kind,
+            other_description=words,
+            severity=2,
+        )
 
     tracked = trends._TRACKED.rows([trends._INT], [alice.pk])
     assert tracked == [
@@ -274,13 +308,44 @@ def test_the_prepared_symptom_and_dose_reads_answer_as_the_orm_does(alice, bob):
     ]
     assert [row[4] is not None for row in tracked].index(True) == 1
     assert sum(row[4] is not None for row in tracked) == 1
-    changes = trends._DOSE_CHANGES.rows([trends._INT, trends._DATE], [alice.pk, end])
-    expected = [
-        (c.date, c.dose_mg, c.reason, c.time_of_day)
+
+    markers = trends._load_markers(alice, start=start, end=end, using="default")
+    assert markers.course_starts == list(
+        TreatmentCourse.objects.for_user(alice)
+        .order_by("start_date", "id")
+        .values_list("start_date", flat=True)
+    )
+    assert len(markers.course_starts) == 2
+    expected_doses = [
+        trends._DoseRow(c.date, c.dose_mg, c.reason, c.time_of_day)
         for c in DoseChange.objects.for_user(alice)
         .filter(date__lte=end)
         .order_by("date", "id")
     ]
-    assert changes == expected
-    assert 0 < len(expected) < DoseChange.objects.for_user(alice).count()
+    assert markers.dose_changes == expected_doses
+    assert markers.dose_changes[-1].dose_mg is None
+    assert 0 < len(expected_doses) < DoseChange.objects.for_user(alice).count()
+    expected_crashes = list(
+        Crash.objects.for_user(alice)
+        .overlapping(start, end)
+        .order_by("start_date", "id")
+        .values_list("uuid", "start_date", "end_date", "severity")
+    )
+    assert markers.crashes == expected_crashes
+    assert markers.crashes[-1][2] is None
+    assert isinstance(markers.crashes[0][0], uuid.UUID)
+    expected_effects = list(
+        SideEffect.objects.for_user(alice)
+        .filter(date__gte=start, date__lte=end)
+        .order_by("date", "kind", "id")
+        .values_list("date", "kind", "other_description", "severity")
+    )
+    assert markers.side_effects == expected_effects
+    assert ("headache", "") in [row[1:3] for row in markers.side_effects]
+    assert ("other", "Metallic taste") in [row[1:3] for row in markers.side_effects]
+    # Bob has a history of his own; none of it comes back for Alice.
     assert DoseChange.objects.for_user(bob).exists()
+    assert Crash.objects.for_user(bob).overlapping(start, end).exists()
+    bob_markers = trends._load_markers(bob, start=start, end=end, using="default")
+    assert not {c[0] for c in bob_markers.crashes} & {c[0] for c in markers.crashes}
+    assert len(bob_markers.course_starts) == 1

@@ -554,7 +554,7 @@ def test_query_count_is_the_same_for_30_days_and_5_years(django_assert_num_queri
 
     for user, days in ((small, 30), (large, 5 * 365)):
         today = user.local_today()
-        with django_assert_num_queries(6):
+        with django_assert_num_queries(3):
             payload = trends_payload(user=user, start=day(days - 1, today), end=today)
         assert len(payload["series"]) == 10
         assert payload["crashes"] and payload["side_effects"] and payload["dose_steps"]
@@ -569,5 +569,5 @@ def test_query_count_does_not_grow_with_the_number_of_symptoms(
     for user in (few, many):
         make_history(user, 20)
         today = user.local_today()
-        with django_assert_num_queries(6):
+        with django_assert_num_queries(3):
             trends_payload(user=user, start=day(19, today), end=today)
