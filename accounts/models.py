@@ -277,10 +277,12 @@ class SecurityEvent(models.Model):
         SIGNUP = "signup", _("Account created")
         EMAIL_CONFIRMED = "email_confirmed", _("E-mail address confirmed")
 
+    # No index of its own: the (user, -created_at) index below leads with it.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="security_events",
+        db_index=False,
     )
     kind = models.CharField(max_length=32, choices=Kind.choices)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

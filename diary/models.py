@@ -137,8 +137,12 @@ class TrackedSymptom(Synced):
     """A symptom on one patient's check-in, in their order. Archiving hides it from
     the check-in and keeps every score ever given."""
 
+    # No index of its own: tracked_symptom_unique_per_user's leads with it.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tracked"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="tracked",
+        db_index=False,
     )
     symptom = models.ForeignKey(Symptom, on_delete=models.CASCADE, related_name="+")
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -239,8 +243,14 @@ class Entry(TimeStamped):
     """One day of the diary. Every field is optional: unanswered is missing, never
     zero. One entry per user per local date."""
 
+    # No index of its own: entry_one_per_user_per_date's (user, date) serves
+    # every lookup by user, and one index fewer is one less to write each time
+    # a check-in changes the row.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="entries"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="entries",
+        db_index=False,
     )
     date = models.DateField(_("date"))
     function_score = models.PositiveSmallIntegerField(
@@ -329,7 +339,11 @@ class Entry(TimeStamped):
 
 
 class SymptomScore(models.Model):
-    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="scores")
+    # No index of its own: symptom_score_one_per_entry's (entry, symptom) serves
+    # every lookup by entry.
+    entry = models.ForeignKey(
+        Entry, on_delete=models.CASCADE, related_name="scores", db_index=False
+    )
     symptom = models.ForeignKey(Symptom, on_delete=models.CASCADE, related_name="+")
     score = models.PositiveSmallIntegerField(validators=SCORE_VALIDATORS)
 
@@ -358,8 +372,12 @@ class ScoreRollup(models.Model):
         WEEK = "week", _("ISO week")
         MONTH = "month", _("Calendar month")
 
+    # No index of its own: score_rollup_one_per_period's leads with it.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     symptom = models.ForeignKey(Symptom, on_delete=models.CASCADE, related_name="+")
     period = models.CharField(max_length=5, choices=Period.choices)
@@ -505,8 +523,12 @@ class DoseChange(TimeStamped):
 
     NO_DOSE_REASONS = (Reason.PAUSE, Reason.STOP)
 
+    # No index of its own: dose_change_one_per_day's leads with it.
     course = models.ForeignKey(
-        TreatmentCourse, on_delete=models.CASCADE, related_name="dose_changes"
+        TreatmentCourse,
+        on_delete=models.CASCADE,
+        related_name="dose_changes",
+        db_index=False,
     )
     date = models.DateField(_("date"))
     dose_mg = models.DecimalField(
@@ -546,8 +568,12 @@ class DoseChange(TimeStamped):
 
 
 class MissedDose(TimeStamped):
+    # No index of its own: missed_dose_one_per_day's leads with it.
     course = models.ForeignKey(
-        TreatmentCourse, on_delete=models.CASCADE, related_name="missed_doses"
+        TreatmentCourse,
+        on_delete=models.CASCADE,
+        related_name="missed_doses",
+        db_index=False,
     )
     date = models.DateField(_("date"))
     note = models.CharField(_("note"), max_length=500, blank=True)
@@ -580,8 +606,12 @@ class SideEffect(TimeStamped):
         MODERATE = 2, _("2: moderate")
         SEVERE = 3, _("3: severe")
 
+    # No index of its own: side_effect_one_per_kind_per_day's leads with it.
     course = models.ForeignKey(
-        TreatmentCourse, on_delete=models.CASCADE, related_name="side_effects"
+        TreatmentCourse,
+        on_delete=models.CASCADE,
+        related_name="side_effects",
+        db_index=False,
     )
     date = models.DateField(_("date"))
     kind = models.CharField(_("side effect"), max_length=16, choices=Kind.choices)
