@@ -1,12 +1,7 @@
-"""The security events' foreign key to the user loses its own index:
-the unique constraint (or index) named beside each leads with the same column,
-so it serves every lookup, join and cascade by it, and every insert, and every
-update of an indexed column, wrote one index entry more than it needed.
-
-Only the indexes are dropped (``DROP INDEX``, the same names on PostgreSQL and
-SQLite): altering the fields through the schema editor would drop and re-check
-each foreign key on PostgreSQL and copy each table on SQLite. The state change
-is the field's ``db_index=False``.
+"""The security events' foreign key to the user loses its own index: the
+(user, -created_at) index leads with the same column and serves every lookup
+by it. Only the index is dropped, as in diary's migration 0010 (which says
+why).
 """
 
 import django.db.models.deletion
@@ -22,7 +17,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.SeparateDatabaseAndState(
             database_operations=[
-                # (user, -created_at)
                 migrations.RunSQL(
                     'DROP INDEX IF EXISTS "accounts_securityevent_user_id_b711491d"',
                     reverse_sql='CREATE INDEX "accounts_securityevent_user_id_b711491d" ON "accounts_securityevent" ("user_id")',
