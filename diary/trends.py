@@ -274,10 +274,11 @@ _DATE: Field = DateField()
 # The chart's markers (the LDN start, the dose changes up to the end of the
 # range, and the crashes and side effects in it) in one query, compiled once
 # per connection (config.prepared): four small queries were four round trips,
-# a fifth of a fresh ten-year payload's database time. Each part fills the
-# columns it needs and leaves the others NULL; ``part`` tells them apart and
-# leads the order. The dose part comes first: its columns give every column
-# its type and converters (dates, the dose's decimal, the crash's UUID).
+# about 1.5 of the 4.6 ms a fresh ten-year payload spent in its queries
+# (in-process, PostgreSQL). Each part fills the columns it needs and leaves the
+# others NULL; ``part`` tells them apart and leads the order. The dose part
+# comes first: its columns give every column its type and converters (dates,
+# the dose's decimal, the crash's UUID).
 _DOSES, _COURSES, _CRASH_ROWS, _EFFECT_ROWS = range(4)
 _MARKER_COLUMNS = (
     "part",
