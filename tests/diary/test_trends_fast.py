@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from diary import rollups, services
 from diary.trends import trends_payload
+from diary.trends_cache import cache_key
 from tests.api.conftest import bearer_client
 from tests.diary.test_trends import make_big_user
 from tests.diary.test_trends_payload import day, make_history, track_symptoms
@@ -72,6 +73,32 @@ def test_the_cached_payload_is_the_computed_one(alice, alice_api, alice_client):
     for _ in range(2):  # a miss, then a hit
         assert alice_client.get(DATA, params).json() == expected
         assert alice_api.get(API_TRENDS, params).json() == expected
+
+
+def test_the_body_is_cached_once_compressed_and_served_either_way(alice, alice_api):
+    """A miss keeps the body only gzipped (a ten-year one is a seventh of its
+    JSON): a client that takes gzip gets it as stored, one that does not gets it
+    unpacked, byte for byte what the miss sent."""
+    track_symptoms(alice, 3)
+    make_history(alice, 400)
+    today = alice.local_today()
+    start = day(399, today)
+    params = {"start": start.isoformat()}
+    cache.clear()
+    built = alice_api.get(API_TRENDS, params)  # a miss, for a client without gzip
+    stored = {
+        part: cache.get(cache_key(alice, start, today, part))
+        for part in ("json", "gzip", "meta")
+    }
+    assert stored["json"] is None
+    assert stored["meta"]["range"]["start"] == start.isoformat()
+    assert gzip.decompress(stored["gzip"]) == built.content
+    packed = alice_api.get(API_TRENDS, params, HTTP_ACCEPT_ENCODING="gzip")
+    assert packed["Content-Encoding"] == "gzip"
+    assert packed.content == stored["gzip"]
+    plain = alice_api.get(API_TRENDS, params)
+    assert "Content-Encoding" not in plain
+    assert plain.content == built.content
 
 
 def test_the_page_does_not_grow_with_the_history():
