@@ -35,9 +35,11 @@ def token_for(user: User, device_claim) -> str:
 
 
 def as_values(instance) -> dict:
+    """Each column's value and its type (a 1 is not a True, nor text a date)."""
     return {
-        field.attname: getattr(instance, field.attname)
+        field.attname: (type(value), value)
         for field in type(instance)._meta.concrete_fields
+        for value in (getattr(instance, field.attname),)
     }
 
 
