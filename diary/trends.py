@@ -371,22 +371,13 @@ def _markers_query(
     )
 
 
+# The fields of _markers_query's values, in its order.
+_MARKER_FIELDS = [_INT, _DATE, _INT, _INT, _DATE, _DATE, _INT, _DATE, _DATE]
 _MARKERS = PreparedSelect(
     "diary.trends.markers",
     _markers_query,
-    lambda n: [
-        -1,
-        datetime.date(1001, 1, 1),
-        -2,
-        -3,
-        datetime.date(1002, 1, 1),
-        datetime.date(1003, 1, 1),
-        -4,
-        datetime.date(1004, 1, 1),
-        datetime.date(1005, 1, 1),
-    ],
+    lambda n: _placeholders(_MARKER_FIELDS, n),
 )
-_MARKER_FIELDS = [_INT, _DATE, _INT, _INT, _DATE, _DATE, _INT, _DATE, _DATE]
 
 
 @dataclass

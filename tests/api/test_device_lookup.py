@@ -9,22 +9,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts import services
 from accounts.api.authentication import signed_in_device
 from accounts.models import Device, User
+from tests.api.test_auth import authed
 
 pytestmark = pytest.mark.django_db
 
 PROBE = reverse("api:device-list")  # any endpoint that needs a signed-in user
-
-
-def client_with(token) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    return client
 
 
 def token_for(user: User, device_claim) -> str:
@@ -71,7 +65,7 @@ def test_the_compiled_lookup_answers_as_the_orm_does(alice, bob):
 
 def test_a_signed_in_request_reads_its_device_in_one_query(alice):
     device, _ = services.device_sign_in(user=alice, name="Phone")
-    client = client_with(services.access_token_for(device=device))
+    client = authed(services.access_token_for(device=device))
     client.get(PROBE)  # the query is compiled on the connection's first use
     with CaptureQueriesContext(connection) as queries:
         assert client.get(PROBE).status_code == 200
@@ -82,8 +76,7 @@ def test_a_signed_in_request_reads_its_device_in_one_query(alice):
 def test_a_good_token_is_accepted(alice):
     device, _ = services.device_sign_in(user=alice, name="Phone")
     assert (
-        client_with(services.access_token_for(device=device)).get(PROBE).status_code
-        == 200
+        authed(services.access_token_for(device=device)).get(PROBE).status_code == 200
     )
 
 
@@ -119,6 +112,6 @@ def test_a_token_is_refused_when_its_device_or_user_is_not_in_good_standing(
         token = token_for(alice, "not-a-uuid")
     elif spoil == "unknown device":
         token = token_for(alice, str(uuid.uuid4()))
-    response = client_with(token).get(PROBE)
+    response = authed(token).get(PROBE)
     assert response.status_code == 401
     assert response.json()  # the API's error shape, never an empty or HTML answer
