@@ -52,6 +52,11 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "4"))
 PAIRS = int(os.environ.get("BENCH_PAIRS", "3"))
 USERS = int(os.environ.get("BENCH_USERS", "1000"))
 CONNECTIONS = 4
+WRK_THREADS = 2
+# Distinct ranges per cache-miss run: 10,000, enough for 2,500 misses a second
+# for 4 s (a miss runs at a few hundred).
+MISS_STARTS = 100
+MISS_ENDS = 100
 WORKERS = 2
 BASE = f"http://127.0.0.1:{PORT}"
 CHROMIUM = "/usr/bin/chromium"
@@ -224,9 +229,11 @@ def lua_script(
     cookie: str,
     bodies: list[str],
     scheme: str = "Bearer",
+    stride: int = 7919,
 ) -> str:
     """A wrk script cycling through ``paths``, ``tokens`` (sent as
-    ``Authorization: {scheme} <token>``) and ``bodies``."""
+    ``Authorization: {scheme} <token>``) and ``bodies``, each wrk thread from
+    its own place in them: ``stride`` requests after the previous thread's."""
 
     def table(items: list[str]) -> str:
         return "{" + ",".join(json.dumps(item) for item in items) + "}"
@@ -239,7 +246,7 @@ local cookie = {json.dumps(cookie)}
 local counter = 0
 local threads = 0
 function setup(thread)
-  thread:set("offset", threads * 7919)
+  thread:set("offset", threads * {stride})
   threads = threads + 1
 end
 function init(args)
@@ -271,7 +278,7 @@ def wrk(
         [
             "wrk",
             "--threads",
-            "2",
+            str(WRK_THREADS),
             "--connections",
             str(CONNECTIONS),
             "--duration",
@@ -301,10 +308,35 @@ def wrk(
     socket_errors = re.search(r"Socket errors: (.*)", out)
     if errors or socket_errors:
         raise SystemExit(f"wrk saw errors for {spec['paths'][0]}:\n{out}")
+    sent = int(re.search(r"(\d+) requests in", out).group(1))
+    if "stride" in spec and sent >= spec["stride"] and not warm_up:
+        # A wrk thread may have come round to another's first paths: some
+        # requests of a run meant to miss the cache would have hit it.
+        raise SystemExit(
+            f"{sent} requests in one run repeat paths meant to be asked once "
+            f"(at most {spec['stride'] - 1}): raise MISS_STARTS in bench/load.py."
+        )
     return {"rps": rps, "p50_ms": float(p50.group(1)) * scale}
 
 
 # --- The figures -----------------------------------------------------------------------
+
+
+def cache_miss_paths(today: datetime.date, run: int) -> list[str]:
+    """``MISS_STARTS x MISS_ENDS`` trends URLs of about ten years each (9.7 to
+    11.1), no two the same and none the same as another run's (runs 0 to 3): a
+    cache-miss run never asks for a range twice while each wrk thread sends
+    fewer than ``len / WRK_THREADS`` requests, which ``wrk`` checks. Each
+    range ends on one of the last ``MISS_ENDS`` days."""
+    paths = []
+    for k in range(MISS_STARTS):
+        start = today - datetime.timedelta(days=3650 + run * MISS_STARTS + k)
+        for back in range(MISS_ENDS):
+            end = today - datetime.timedelta(days=back)
+            paths.append(
+                f"/api/v1/trends/?start={start.isoformat()}&end={end.isoformat()}"
+            )
+    return paths
 
 
 def endpoints(probe: dict, run: int) -> list[dict]:
@@ -339,11 +371,7 @@ def endpoints(probe: dict, run: int) -> list[dict]:
         "cookie": cookie,
         "bodies": [],
     }
-    # Every request of a cache-miss run asks for a range not asked for before.
-    miss_starts = [
-        (today - datetime.timedelta(days=3650 + run * 300 + k)).isoformat()
-        for k in range(300)
-    ]
+    miss_paths = cache_miss_paths(today, run)
     page = {"method": "GET", "tokens": [], "cookie": cookie, "bodies": []}
     return [
         {
@@ -376,10 +404,12 @@ def endpoints(probe: dict, run: int) -> list[dict]:
             "name": "trends API, 10 years x 10 symptoms, cache miss",
             "spec": {
                 "method": "GET",
-                "paths": [f"/api/v1/trends/?start={start}" for start in miss_starts],
+                "paths": miss_paths,
                 "tokens": long_token,
                 "cookie": "",
                 "bodies": [],
+                # The two wrk threads start half the list apart.
+                "stride": len(miss_paths) // WRK_THREADS,
             },
             "bare": {**bare_api, "tokens": long_token},
             "target": 0.3,
