@@ -161,3 +161,42 @@ def test_a_cache_miss_run_never_asks_for_a_range_twice():
     # The script starts each thread ``stride`` requests after the previous one.
     script = load.lua_script(**miss)
     assert f'thread:set("offset", threads * {miss["stride"]})' in script
+
+
+def test_the_api_endpoints_are_also_measured_against_the_plain_view():
+    """The write, the list and the trends API (and only they) get a second
+    ratio, against the bare Django view without log-in, which the issue's
+    comparison with wger used; the report shows it beside the bare DRF view's."""
+    import datetime
+
+    load = _bench_load()
+    probe = {
+        "today": datetime.date(2026, 12, 7).isoformat(),
+        "tokens": ["t"],
+        "long_token": "l",
+        "long_session": "s",
+        "symptoms": [],
+    }
+    api = [
+        item["name"]
+        for item in load.endpoints(probe, 0)
+        if item["name"].startswith(load.API_ENDPOINTS)
+    ]
+    assert len(api) == 4
+    assert all(
+        item["spec"]["tokens"]
+        for item in load.endpoints(probe, 0)
+        if item["name"] in api
+    )
+    assert load.PLAIN["paths"] == [PLAIN]
+    assert not load.PLAIN["tokens"] and not load.PLAIN["cookie"]
+    pairs = [
+        {
+            "name": "daily write, PUT",
+            "plain": {"ratio": 0.139, "low": 0.12, "high": 0.15, "bare_ratio": 0.431},
+        },
+        {"name": "trends page, 90 days"},
+    ]
+    text = load.plain_table(pairs)
+    assert "| daily write, PUT | 0.139 (0.120-0.150) | 0.431 |" in text
+    assert "trends page" not in text
