@@ -60,7 +60,7 @@ import load  # noqa: E402  (bench/load.py)
 
 RESULTS = load.RESULTS
 WGER_VERSION = "2.1"
-PLAIN = "/__bench__/plain/"
+PLAIN = load.PLAIN["paths"][0]
 # Reported in issue 11 before LDN's later speed-ups, for comparison.
 EARLIER = {
     ("LDN", "daily write", "bare view, no log-in"): "0.016",
@@ -316,10 +316,6 @@ def port_free() -> None:
 # --- Measuring -------------------------------------------------------------------------
 
 
-def plain_spec() -> dict:
-    return {"method": "GET", "paths": [PLAIN], "tokens": [], "cookie": "", "bodies": []}
-
-
 def measure(items: list[dict], workdir: Path) -> list[dict]:
     """Each item: app, name, what, spec, floors {label: spec}. Per run the
     endpoint then each of its floors; one ratio per floor and run."""
@@ -376,7 +372,7 @@ def ldn_items(probe: dict) -> list[dict]:
             "what": "PUT /api/v1/entries/{today}/",
             "spec": write["spec"],
             "floors": {
-                "bare view, no log-in": plain_spec(),
+                "bare view, no log-in": load.PLAIN,
                 "bare DRF view, same token": write["bare"],
             },
             "statements": probe["write_statements"],
@@ -387,7 +383,7 @@ def ldn_items(probe: dict) -> list[dict]:
             "what": "GET /api/v1/entries/?from={today-29}",
             "spec": entries["spec"],
             "floors": {
-                "bare view, no log-in": plain_spec(),
+                "bare view, no log-in": load.PLAIN,
                 "bare DRF view, same token": entries["bare"],
             },
             "statements": probe["entries_statements"][0],
@@ -410,7 +406,7 @@ def wger_items(seed: dict, *, wal: bool) -> list[dict]:
                 json.dumps({"weight": weight}) for weight in ("70.50", "71.25", "72.00")
             ],
         },
-        "floors": {"bare view, no log-in": plain_spec()},
+        "floors": {"bare view, no log-in": load.PLAIN},
         "statements": seed["write_statements"],
     }
     return [
@@ -425,7 +421,7 @@ def wger_items(seed: dict, *, wal: bool) -> list[dict]:
                 "paths": ["/api/v2/weightentry/?ordering=-date&limit=30"],
                 "bodies": [],
             },
-            "floors": {"bare view, no log-in": plain_spec()},
+            "floors": {"bare view, no log-in": load.PLAIN},
             "statements": seed["list_statements"],
         },
     ]

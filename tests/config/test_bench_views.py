@@ -94,6 +94,17 @@ def _bench_load():
     return load
 
 
+def _fake_probe(today) -> dict:
+    """What ``bench/_probe.py`` gives ``endpoints``, without a database."""
+    return {
+        "today": today.isoformat(),
+        "tokens": ["t"],
+        "long_token": "l",
+        "long_session": "s",
+        "symptoms": [],
+    }
+
+
 def test_the_benchmark_throttle_keeps_at_most_a_second_of_history():
     """``bench/load.py`` raises the patients' throttle without giving each one a
     minute of request times to pickle on every request (tens of thousands for
@@ -122,13 +133,7 @@ def test_a_cache_miss_run_never_asks_for_a_range_twice():
 
     load = _bench_load()
     today = datetime.date(2026, 12, 7)
-    probe = {
-        "today": today.isoformat(),
-        "tokens": ["t"],
-        "long_token": "l",
-        "long_session": "s",
-        "symptoms": [],
-    }
+    probe = _fake_probe(today)
     runs = []
     for run in range(4):
         (miss,) = [
@@ -170,13 +175,7 @@ def test_the_api_endpoints_are_also_measured_against_the_plain_view():
     import datetime
 
     load = _bench_load()
-    probe = {
-        "today": datetime.date(2026, 12, 7).isoformat(),
-        "tokens": ["t"],
-        "long_token": "l",
-        "long_session": "s",
-        "symptoms": [],
-    }
+    probe = _fake_probe(datetime.date(2026, 12, 7))
     api = [
         item["name"]
         for item in load.endpoints(probe, 0)
