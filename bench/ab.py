@@ -52,6 +52,11 @@ def main() -> None:
         "--seed", action="store_true", help="migrate and seed the database first"
     )
     args = parser.parse_args()
+    if args.database.startswith("sqlite:///"):
+        # The default file's folder is not in a fresh clone.
+        Path(args.database.removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
     env = load.django_env(args.database, None)
     if args.seed:
         for command in (
