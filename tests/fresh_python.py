@@ -2,6 +2,7 @@
 of what a process imports or which settings it builds, which this test process,
 with everything already loaded, cannot show."""
 
+import json
 import os
 import subprocess
 import sys
@@ -26,3 +27,23 @@ def fresh_python(
         check=True,
         timeout=120,
     ).stdout
+
+
+def fresh_setting(
+    name: str, *, env: dict[str, str] | None = None, drop: tuple[str, ...] = ()
+):
+    """The setting ``name`` as ``config.settings`` builds it in a fresh process
+    (DEBUG off, a test SECRET_KEY, then ``env``; without the ``drop``
+    variables), read back through JSON (values it cannot encode as text)."""
+    out = fresh_python(
+        "import json, django; from django.conf import settings; "
+        f"print(json.dumps(settings.{name}, default=str))",
+        drop=drop,
+        env={
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "SECRET_KEY": "test-only-secret-key-that-is-long-enough-for-hs256",
+            "DEBUG": "0",
+            **(env or {}),
+        },
+    )
+    return json.loads(out.strip().splitlines()[-1])

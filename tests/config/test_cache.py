@@ -3,12 +3,10 @@
 Building the backend and its clients opens no connection, so these run without
 Redis; tests/services/test_redis_cache.py uses a real one."""
 
-import json
-
 import redis
 
 from config.cache import RedisCache, RedisCacheClient
-from tests.fresh_python import fresh_python
+from tests.fresh_python import fresh_setting
 
 
 def _cache(location: str) -> RedisCache:
@@ -60,18 +58,7 @@ def test_the_backend_s_options_reach_the_pool():
 
 
 def _backend(**env) -> dict:
-    out = fresh_python(
-        "import json, django; from django.conf import settings; "
-        "print(json.dumps(settings.CACHES['default']))",
-        drop=("REDIS_URL",),
-        env={
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "SECRET_KEY": "test-only-secret-key-that-is-long-enough-for-hs256",
-            "DEBUG": "0",
-            **env,
-        },
-    )
-    return json.loads(out.strip().splitlines()[-1])
+    return fresh_setting("CACHES", drop=("REDIS_URL",), env=env)["default"]
 
 
 def test_the_settings_use_it_when_redis_is_configured():

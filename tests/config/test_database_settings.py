@@ -2,37 +2,26 @@
 statements, unless DB_PREPARED_STATEMENTS=0 (a pooler in transaction mode); every
 database keeps its connection between requests unless DB_CONN_MAX_AGE=0."""
 
-import json
 from pathlib import Path
 
 import pytest
 
-from tests.fresh_python import fresh_python
+from tests.fresh_python import fresh_setting
 
 ROOT = Path(__file__).resolve().parents[2]
-PRINT_DATABASE = (
-    "import json, django; from django.conf import settings; "
-    "print(json.dumps(settings.DATABASES['default'], default=str))"
-)
 
 
 def database(**env) -> dict:
-    out = fresh_python(
-        PRINT_DATABASE,
+    return fresh_setting(
+        "DATABASES",
         drop=(
             "DATABASE_URL",
             "DB_PREPARED_STATEMENTS",
             "DB_CONN_MAX_AGE",
             "SQLITE_PATH",
         ),
-        env={
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "SECRET_KEY": "test-only-secret-key-that-is-long-enough-for-hs256",
-            "DEBUG": "0",
-            **env,
-        },
-    )
-    return json.loads(out.strip().splitlines()[-1])
+        env=env,
+    )["default"]
 
 
 def options(**env) -> dict:
